@@ -1,0 +1,46 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Release builds of the numeric code skip bounds checks in the hot loops; every loop that
+/// relies on that is tested in debug builds, where the checks are on.
+let fastMath: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "vgsweep",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "MLPKit", targets: ["MLPKit"]),
+        .executable(name: "worker", targets: ["Worker"]),
+        .executable(name: "mlpbench", targets: ["MLPBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+    ],
+    targets: [
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // libzmq's pkg-config file carries an -isystem flag SwiftPM drops; zmq.h is in /usr/include.
+        .systemLibrary(name: "CZMQ", providers: [.apt(["libzmq3-dev"])]),
+        .target(
+            name: "MLPKit",
+            dependencies: [
+                "CBLAS", "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: fastMath),
+        .executableTarget(
+            name: "Worker",
+            dependencies: [
+                "MLPKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "MLPBench",
+            dependencies: ["MLPKit"],
+            path: "benchmarks/MLPBench",
+            swiftSettings: fastMath),
+        .testTarget(name: "MLPKitTests", dependencies: ["MLPKit", "CZMQ"]),
+    ]
+)

@@ -1,0 +1,78 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The hidden-layer non-linearities, forward and backward side by side.
+///
+/// Backward takes both the input `z` and the output `a`: sigmoid and tanh have derivatives
+/// cheapest in terms of `a`, the ReLU family and GELU/SiLU in terms of `z`.
+public enum Activation: String, CaseIterable, Sendable {
+    case sigmoid, tanh, relu, leakyRelu = "leaky_relu", elu, selu, gelu, silu
+
+    static let leakySlope: Float = 0.01
+    static let seluScale: Float = 1.050_700_987_355_480_5
+    static let seluAlpha: Float = 1.673_263_242_354_377_3
+
+    /// `a = f(z)` over `count` elements.
+    public func forward(_ z: UnsafePointer<Float>, _ a: UnsafeMutablePointer<Float>, count: Int) {
+        switch self {
+        case .sigmoid:
+            for i in 0..<count { a[i] = 1 / (1 + fastExp(-z[i])) }
+        case .tanh:
+            for i in 0..<count { a[i] = 1 - 2 / (fastExp(2 * z[i]) + 1) }
+        case .relu:
+            for i in 0..<count { a[i] = Swift.max(z[i], 0) }
+        case .leakyRelu:
+            for i in 0..<count { let x = z[i]; a[i] = x > 0 ? x : Self.leakySlope * x }
+        case .elu:
+            for i in 0..<count { let x = z[i]; a[i] = x > 0 ? x : expm1f(x) }
+        case .selu:
+            for i in 0..<count {
+                let x = z[i]
+                a[i] = Self.seluScale * (x > 0 ? x : Self.seluAlpha * expm1f(x))
+            }
+        case .gelu:
+            for i in 0..<count { let x = z[i]; a[i] = 0.5 * x * (1 + erff(x * 0.707_106_78)) }
+        case .silu:
+            for i in 0..<count { let x = z[i]; a[i] = x / (1 + fastExp(-x)) }
+        }
+    }
+
+    /// `dz = da * f'(z)` over `count` elements; `dz` may alias `da`.
+    /// One loop per case so the common ones vectorise; `derivative` is the scalar reference.
+    public func backward(_ z: UnsafePointer<Float>, _ a: UnsafePointer<Float>,
+                         _ da: UnsafePointer<Float>, _ dz: UnsafeMutablePointer<Float>, count: Int) {
+        switch self {
+        case .sigmoid:
+            for i in 0..<count { let y = a[i]; dz[i] = da[i] * (y * (1 - y)) }
+        case .tanh:
+            for i in 0..<count { let y = a[i]; dz[i] = da[i] * (1 - y * y) }
+        case .relu:
+            for i in 0..<count { dz[i] = z[i] > 0 ? da[i] : 0 }
+        default:
+            for i in 0..<count { dz[i] = da[i] * derivative(z: z[i], a: a[i]) }
+        }
+    }
+
+    /// f'(z), given z and a = f(z). Also what the saturation diagnostic measures.
+    @inline(__always)
+    public func derivative(z: Float, a: Float) -> Float {
+        switch self {
+        case .sigmoid: return a * (1 - a)
+        case .tanh: return 1 - a * a
+        case .relu: return z > 0 ? 1 : 0
+        case .leakyRelu: return z > 0 ? 1 : Self.leakySlope
+        case .elu: return z > 0 ? 1 : a + 1
+        case .selu: return z > 0 ? Self.seluScale : a + Self.seluScale * Self.seluAlpha
+        case .gelu:
+            let cdf = 0.5 * (1 + erff(z * 0.707_106_78))
+            let pdf = 0.398_942_28 * expf(-0.5 * z * z)
+            return cdf + z * pdf
+        case .silu:
+            let s = 1 / (1 + fastExp(-z))
+            return s * (1 + z * (1 - s))
+        }
+    }
+}

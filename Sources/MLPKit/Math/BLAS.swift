@@ -1,0 +1,46 @@
+import CBLAS
+
+/// The matrix products of MLPKit, all through OpenBLAS's `cblas_sgemm`.
+///
+/// Transposes are passed to BLAS as flags, never materialised: a weight gradient `Xᵀ·dY`
+/// reads `X` in place.
+public enum BLAS {
+    /// `c = alpha * op(a) * op(b) + beta * c` over the rows in use of each operand.
+    public static func gemm(_ a: Matrix, transposeA: Bool = false,
+                            _ b: Matrix, transposeB: Bool = false,
+                            into c: inout Matrix, alpha: Float = 1, beta: Float = 0) {
+        let m = transposeA ? a.cols : a.rows
+        let k = transposeA ? a.rows : a.cols
+        let kb = transposeB ? b.cols : b.rows
+        let n = transposeB ? b.rows : b.cols
+        precondition(k == kb, "gemm inner dimensions \(k) and \(kb) differ")
+        precondition(c.rows == m && c.cols == n, "gemm output is \(c.rows)x\(c.cols), expected \(m)x\(n)")
+        if m == 0 || n == 0 { return }
+        a.storage.withUnsafeBufferPointer { pa in
+            b.storage.withUnsafeBufferPointer { pb in
+                c.storage.withUnsafeMutableBufferPointer { pc in
+                    cblas_sgemm(CblasRowMajor,
+                                transposeA ? CblasTrans : CblasNoTrans,
+                                transposeB ? CblasTrans : CblasNoTrans,
+                                Int32(m), Int32(n), Int32(k), alpha,
+                                pa.baseAddress, Int32(a.cols),
+                                pb.baseAddress, Int32(b.cols),
+                                beta, pc.baseAddress, Int32(c.cols))
+                }
+            }
+        }
+    }
+
+    /// BLAS threads for every later product. Results are bit-identical for a fixed count.
+    public static func setThreads(_ count: Int) {
+        openblas_set_num_threads(Int32(count))
+    }
+
+    public static var threads: Int { Int(openblas_get_num_threads()) }
+
+    /// The kernel family OpenBLAS chose at load time, e.g. "SkylakeX" or "Prescott".
+    public static var coreName: String {
+        guard let name = openblas_get_corename() else { return "unknown" }
+        return String(cString: name)
+    }
+}

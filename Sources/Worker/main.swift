@@ -1,0 +1,4 @@
+import MLPKit
+
+BLASRuntime.ensureFastKernels()
+WorkerCommand.main()
