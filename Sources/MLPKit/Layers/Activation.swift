@@ -18,14 +18,11 @@ public enum Activation: String, CaseIterable, Sendable {
     /// `a = f(z)` over `count` elements.
     public func forward(_ z: UnsafePointer<Float>, _ a: UnsafeMutablePointer<Float>, count: Int) {
         switch self {
-        case .sigmoid:
-            for i in 0..<count { a[i] = 1 / (1 + fastExp(-z[i])) }
-        case .tanh:
-            for i in 0..<count { a[i] = 1 - 2 / (fastExp(2 * z[i]) + 1) }
-        case .relu:
-            for i in 0..<count { a[i] = Swift.max(z[i], 0) }
-        case .leakyRelu:
-            for i in 0..<count { let x = z[i]; a[i] = x > 0 ? x : Self.leakySlope * x }
+        case .sigmoid: mapLanes(z, a, count: count) { 1 / (1 + fastExp(-$0)) }
+        case .tanh: mapLanes(z, a, count: count) { 1 - 2 / (fastExp(2 * $0) + 1) }
+        case .relu: mapLanes(z, a, count: count) { $0.replacing(with: 0, where: $0 .< 0) }
+        case .leakyRelu: mapLanes(z, a, count: count) { $0.replacing(with: $0 * Self.leakySlope, where: $0 .< 0) }
+        case .silu: mapLanes(z, a, count: count) { $0 / (1 + fastExp(-$0)) }
         case .elu:
             for i in 0..<count { let x = z[i]; a[i] = x > 0 ? x : expm1f(x) }
         case .selu:
@@ -35,23 +32,34 @@ public enum Activation: String, CaseIterable, Sendable {
             }
         case .gelu:
             for i in 0..<count { let x = z[i]; a[i] = 0.5 * x * (1 + erff(x * 0.707_106_78)) }
-        case .silu:
-            for i in 0..<count { let x = z[i]; a[i] = x / (1 + fastExp(-x)) }
         }
     }
 
     /// `dz = da * f'(z)` over `count` elements; `dz` may alias `da`.
-    /// One loop per case so the common ones vectorise; `derivative` is the scalar reference.
+    /// Each case is `derivative` written on eight lanes (GELU stays scalar).
     public func backward(_ z: UnsafePointer<Float>, _ a: UnsafePointer<Float>,
                          _ da: UnsafePointer<Float>, _ dz: UnsafeMutablePointer<Float>, count: Int) {
         switch self {
         case .sigmoid:
-            for i in 0..<count { let y = a[i]; dz[i] = da[i] * (y * (1 - y)) }
+            mapLanes(z, a, da, dz, count: count) { _, a, g in g * (a * (1 - a)) }
         case .tanh:
-            for i in 0..<count { let y = a[i]; dz[i] = da[i] * (1 - y * y) }
+            mapLanes(z, a, da, dz, count: count) { _, a, g in g * (1 - a * a) }
         case .relu:
-            for i in 0..<count { dz[i] = z[i] > 0 ? da[i] : 0 }
-        default:
+            mapLanes(z, a, da, dz, count: count) { z, _, g in Lanes(repeating: 0).replacing(with: g, where: z .> 0) }
+        case .leakyRelu:
+            mapLanes(z, a, da, dz, count: count) { z, _, g in (g * Self.leakySlope).replacing(with: g, where: z .> 0) }
+        case .elu:
+            mapLanes(z, a, da, dz, count: count) { z, a, g in g * (a + 1).replacing(with: 1, where: z .> 0) }
+        case .selu:
+            mapLanes(z, a, da, dz, count: count) { z, a, g in
+                g * (a + Self.seluScale * Self.seluAlpha).replacing(with: Self.seluScale, where: z .> 0)
+            }
+        case .silu:
+            mapLanes(z, a, da, dz, count: count) { z, _, g in
+                let s = 1 / (1 + fastExp(-z))
+                return g * (s * (1 + z * (1 - s)))
+            }
+        case .gelu:
             for i in 0..<count { dz[i] = da[i] * derivative(z: z[i], a: a[i]) }
         }
     }

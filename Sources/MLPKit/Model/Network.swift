@@ -115,6 +115,12 @@ public final class Network {
         return outcome
     }
 
+    /// The loss of a forward pass alone, in training or evaluation mode (gradient checks).
+    func loss(_ x: Matrix, labels batchLabels: ArraySlice<Int32>, training: Bool) -> SoftmaxCrossEntropy.Outcome {
+        forward(x, training: training)
+        return loss(batchLabels, withGradient: false)
+    }
+
     /// Forward in evaluation mode (BatchNorm's running statistics) and the loss.
     public func evaluate(_ x: Matrix, labels batchLabels: ArraySlice<Int32>) -> SoftmaxCrossEntropy.Outcome {
         forward(x, training: false)
