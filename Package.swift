@@ -47,5 +47,7 @@ let package = Package(
             path: "benchmarks/MLPBench",
             swiftSettings: fastMath),
         .testTarget(name: "MLPKitTests", dependencies: ["MLPKit", "CZMQ"]),
+        // Runs the real `worker` binary; depending on the target makes sure it is built.
+        .testTarget(name: "WorkerTests", dependencies: ["Worker"]),
     ]
 )

@@ -36,6 +36,11 @@ public enum BLAS {
         openblas_set_num_threads(Int32(count))
     }
 
+    /// Denormal floats become zero on the calling thread (see the CBLAS shim for why).
+    public static func flushDenormalsToZero() {
+        vgsweep_flush_denormals()
+    }
+
     public static var threads: Int { Int(openblas_get_num_threads()) }
 
     /// The kernel family OpenBLAS chose at load time, e.g. "SkylakeX" or "Prescott".

@@ -35,6 +35,7 @@ public final class Trainer {
         let clock = ContinuousClock()
         let started = clock.now
         BLAS.setThreads(config.threads)
+        BLAS.flushDenormalsToZero()
         let (trainRows, validationRows) = split()
         let rows = min(config.batchSize, max(trainRows.count, 1))
         let network = Network(config.architecture, maxRows: rows, seed: config.seed)
