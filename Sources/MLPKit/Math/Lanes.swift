@@ -65,7 +65,9 @@ func mapLanes(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ z: UnsafeP
 /// a normal float, which also keeps it branch-free.
 @inline(__always)
 func fastExp(_ x: Lanes) -> Lanes {
-    let clamped = x.clamped(lowerBound: Lanes(repeating: -87.3), upperBound: Lanes(repeating: 88.3))
+    // Masks rather than `clamped(...)`, whose generic min/max are not inlined.
+    let low = Lanes(repeating: -87.3), high = Lanes(repeating: 88.3)
+    let clamped = x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
     let shifter = Lanes(repeating: 12_582_912)
     let t = clamped * 1.442_695_04 + shifter
     let n = t - shifter
