@@ -46,7 +46,8 @@ let package = Package(
             dependencies: ["MLPKit"],
             path: "benchmarks/MLPBench",
             swiftSettings: fastMath),
-        .testTarget(name: "MLPKitTests", dependencies: ["MLPKit", "CZMQ"]),
+        .testTarget(name: "MLPKitTests", dependencies: ["MLPKit"]),
+        .testTarget(name: "SystemLibraryTests", dependencies: ["CZMQ"]),
         // Runs the real `worker` binary; depending on the target makes sure it is built.
         .testTarget(name: "WorkerTests", dependencies: ["Worker"]),
     ]
