@@ -16,11 +16,14 @@ let package = Package(
     products: [
         .library(name: "MLPKit", targets: ["MLPKit"]),
         .executable(name: "worker", targets: ["Worker"]),
+        .executable(name: "coordinator", targets: ["Coordinator"]),
         .executable(name: "mlpbench", targets: ["MLPBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
@@ -35,10 +38,25 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: fastMath),
+        /// What coordinator and worker share: the sweep spec, trial identity, the wire protocol
+        /// and the ZeroMQ transport.
+        .target(
+            name: "SweepCore",
+            dependencies: [
+                "MLPKit", "CZMQ", "Yams",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
+        .executableTarget(
+            name: "Coordinator",
+            dependencies: [
+                "SweepCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         .executableTarget(
             name: "Worker",
             dependencies: [
-                "MLPKit",
+                "MLPKit", "SweepCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -48,6 +66,8 @@ let package = Package(
             swiftSettings: fastMath),
         .testTarget(name: "MLPKitTests", dependencies: ["MLPKit"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CZMQ"]),
+        .testTarget(name: "SweepCoreTests", dependencies: ["SweepCore"]),
+        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Worker"]),
         // Runs the real `worker` binary; depending on the target makes sure it is built.
         .testTarget(name: "WorkerTests", dependencies: ["Worker"]),
     ]

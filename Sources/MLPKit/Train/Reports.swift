@@ -46,6 +46,8 @@ public struct TrialResult: Codable, Sendable, Equatable {
         case ok
         /// The training loss became NaN or infinite; the numbers are those of the last good epoch.
         case diverged
+        /// Stopped on request before the end.
+        case cancelled
     }
 
     public var type = "result"

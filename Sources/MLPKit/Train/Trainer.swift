@@ -31,7 +31,8 @@ public final class Trainer {
         }
     }
 
-    public func run(onEpoch: (EpochReport) -> Void = { _ in }) -> TrialResult {
+    /// Trains to the end, or until `shouldStop` (asked before every batch) says so.
+    public func run(onEpoch: (EpochReport) -> Void = { _ in }, shouldStop: () -> Bool = { false }) -> TrialResult {
         let clock = ContinuousClock()
         let started = clock.now
         BLAS.setThreads(config.threads)
@@ -77,6 +78,10 @@ public final class Trainer {
                 let epochStart = clock.now
                 var start = 0
                 while start < order.count {
+                    if shouldStop() {
+                        trainingTime += clock.now - epochStart
+                        return result(.cancelled, message: "cancelled in epoch \(epoch + 1)", evaluateTest: false)
+                    }
                     let end = min(start + rows, order.count)
                     batcher.load(order[start..<end])
                     let outcome = network.trainStep(batcher.input, labels: batcher.batchLabels)

@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import SweepCore
+
+/// `coordinator`: runs sweeps, hands trials to workers over ZeroMQ, keeps every result.
+struct CoordinatorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "coordinator",
+        abstract: "Run hyper-parameter sweeps across workers, losing nothing when machines die.",
+        subcommands: [RunCommand.self, ServeCommand.self, StatusCommand.self, ResultsCommand.self])
+}
+
+/// Options shared by `run` and `serve`.
+struct ServeOptions: ParsableArguments {
+    @Option(help: "Seconds between heartbeats.")
+    var heartbeat: Double = 1
+
+    @Option(help: "Heartbeats a worker may miss before it is presumed lost.")
+    var liveness: Int = 3
+
+    @Option(help: "Attempts per trial before it is marked failed.")
+    var maxAttempts: Int = 3
+}
+
+/// Loads the spec, expands it and registers the trials the database does not hold yet.
+func openSweep(spec path: String, database: String, maxAttempts: Int) throws -> SweepStore {
+    let spec: SweepSpec, trials: [Trial]
+    do {
+        spec = try SweepSpec.load(path: path)
+        trials = try spec.trials()
+    } catch {
+        throw ValidationError(error.description)
+    }
+    let store = try SweepStore(path: database)
+    let yaml = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+    let added = try store.register(
+        SweepRecord(name: spec.name, spec: yaml, metric: spec.metric.name.rawValue, goal: spec.metric.goal.rawValue,
+                    maxAttempts: maxAttempts),
+        trials: trials.map {
+            TrialRecord(id: $0.id, configID: $0.configId, name: $0.name, ordinal: $0.ordinal,
+                        parameters: $0.pairs.map { ($0.name, $0.value) }, swept: $0.swept.map { ($0.name, $0.value) })
+        })
+    CoordinatorServer.log("\(path): \(trials.count) trial(s), \(added) new in \(database)")
+    return store
+}
+
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve a sweep to workers on other hosts (worker --connect tcp://THIS-HOST:PORT).")
+
+    @Argument(help: "The sweep file (YAML).")
+    var spec: String
+
+    @Option(help: "Where workers connect, e.g. tcp://*:5555.")
+    var bind: String = "tcp://*:5555"
+
+    @Option(help: "The SQLite file holding the sweep's state; a restart on the same file resumes.")
+    var db: String
+
+    @OptionGroup var serve: ServeOptions
+
+    func run() throws {
+        let store = try openSweep(spec: spec, database: db, maxAttempts: serve.maxAttempts)
+        var options = CoordinatorServer.Options(endpoint: bind)
+        options.heartbeatInterval = serve.heartbeat
+        options.liveness = serve.liveness
+        options.maxAttempts = serve.maxAttempts
+        try CoordinatorServer(store: store, options: options).run()
+    }
+}
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show a sweep's progress.")
+
+    @Option(help: "The sweep's SQLite file.")
+    var db: String
+
+    func run() throws {
+        let store = try SweepStore(readingFrom: db)
+        guard let sweep = try store.sweep() else { throw ValidationError("\(db) holds no sweep") }
+        let counts = try store.counts()
+        let trials = try store.trials()
+        let best = ResultsTable.rankTrials(trials, metric: sweep.metric, goal: sweep.goal).first.flatMap { rank, t in
+            rank == nil ? nil : t.metric(sweep.metric).map { (t.id, $0) }
+        }
+        print("sweep '\(sweep.name)' (\(db))")
+        print(ProgressLine.text(counts, best: best, metric: sweep.metric, workers: 0))
+        for t in trials where t.status == "running" { print("  running \(t.id) on \(t.host ?? "?"), attempt \(t.attempts)") }
+        for t in trials where t.status == "failed" { print("  failed  \(t.id): \(t.message ?? "")") }
+    }
+}
+
+struct ResultsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "results", abstract: "Print the ranked results as CSV.")
+
+    @Option(help: "The sweep's SQLite file.")
+    var db: String
+
+    @Flag(help: "Fold repeats of a configuration (its seeds) into mean and standard deviation.")
+    var group = false
+
+    @Flag(help: "Every per-epoch metric in long format instead.")
+    var metrics = false
+
+    func run() throws {
+        let store = try SweepStore(readingFrom: db)
+        guard let sweep = try store.sweep() else { throw ValidationError("\(db) holds no sweep") }
+        if metrics {
+            print(ResultsTable.metrics(try store.metrics()), terminator: "")
+        } else if group {
+            print(ResultsTable.grouped(try store.trials(), metric: sweep.metric, goal: sweep.goal), terminator: "")
+        } else {
+            print(ResultsTable.trials(try store.trials(), metric: sweep.metric, goal: sweep.goal), terminator: "")
+        }
+    }
+}

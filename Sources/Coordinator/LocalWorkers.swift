@@ -1,0 +1,38 @@
+import Foundation
+
+/// Worker processes started by `coordinator run`: the `worker` program next to this one.
+final class LocalWorkers {
+    private var processes: [Process] = []
+
+    init(count: Int, endpoint: String, heartbeat: Double, liveness: Int) throws {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent().appendingPathComponent("worker")
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
+            throw LocalWorkersError.missingWorker(executable.path)
+        }
+        for _ in 0..<count {
+            let p = Process()
+            p.executableURL = executable
+            p.arguments = ["--connect", endpoint, "--heartbeat", String(heartbeat), "--liveness", String(liveness)]
+            p.standardOutput = FileHandle.nullDevice
+            try p.run()
+            processes.append(p)
+        }
+    }
+
+    /// Waits up to `seconds` for the workers to exit by themselves (they do on "done").
+    func wait(seconds: Double) {
+        let deadline = Date().addingTimeInterval(seconds)
+        while processes.contains(where: \.isRunning) && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+    }
+
+    func stop() {
+        for p in processes where p.isRunning { p.terminate() }
+    }
+}
+
+enum LocalWorkersError: Error, CustomStringConvertible {
+    case missingWorker(String)
+    var description: String { "no worker program at \(self.path); build it with `swift build --product worker`" }
+    private var path: String { switch self { case .missingWorker(let p): return p } }
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import SweepCore
+
+/// `coordinator run`: the embedded default. A coordinator and N worker processes on this
+/// machine, the sweep run to the end, the CSVs written and the ranking printed.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run a sweep on this machine with local worker processes.")
+
+    @Argument(help: "The sweep file (YAML).")
+    var spec: String
+
+    @Option(help: "Worker processes to start (default: one per core).")
+    var localWorkers: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Directory for sweep.db, results.csv and metrics.csv.")
+    var out: String = "out"
+
+    @Option(help: "The SQLite file (default OUT/sweep.db); a rerun on the same file resumes.")
+    var db: String?
+
+    @Option(help: "Also accept remote workers here, e.g. tcp://*:5555 (default: loopback only).")
+    var bind: String = "tcp://127.0.0.1:*"
+
+    @OptionGroup var serve: ServeOptions
+
+    func run() throws {
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let database = db ?? (out as NSString).appendingPathComponent("sweep.db")
+        let store = try openSweep(spec: spec, database: database, maxAttempts: serve.maxAttempts)
+        var options = CoordinatorServer.Options(endpoint: bind)
+        options.heartbeatInterval = serve.heartbeat
+        options.liveness = serve.liveness
+        options.maxAttempts = serve.maxAttempts
+        // Split the cores between the workers: two processes with two BLAS threads each on
+        // two cores lose 25-40 % (docs/performance.md).
+        options.threadsPerTrial = max(1, ProcessInfo.processInfo.activeProcessorCount / max(localWorkers, 1))
+        let server = try CoordinatorServer(store: store, options: options)
+        let workers = try LocalWorkers(count: localWorkers, endpoint: server.endpoint,
+                                       heartbeat: serve.heartbeat, liveness: serve.liveness)
+        defer { workers.stop() }
+        try server.run()
+        workers.wait(seconds: 5)
+        try writeResults(store, to: out)
+    }
+}
+
+/// Writes results.csv and metrics.csv and prints the ranking.
+func writeResults(_ store: SweepStore, to directory: String) throws {
+    guard let sweep = try store.sweep() else { return }
+    let trials = try store.trials()
+    let results = ResultsTable.trials(trials, metric: sweep.metric, goal: sweep.goal)
+    let resultsPath = (directory as NSString).appendingPathComponent("results.csv")
+    let metricsPath = (directory as NSString).appendingPathComponent("metrics.csv")
+    try results.write(toFile: resultsPath, atomically: true, encoding: .utf8)
+    try ResultsTable.metrics(try store.metrics()).write(toFile: metricsPath, atomically: true, encoding: .utf8)
+    print(RankingText.render(trials, metric: sweep.metric, goal: sweep.goal))
+    print("wrote \(resultsPath) and \(metricsPath)")
+}

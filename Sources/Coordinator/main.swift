@@ -1,0 +1,3 @@
+import SweepCore
+
+CoordinatorCommand.main()

@@ -1,0 +1,221 @@
+import CZMQ
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A libzmq socket, owned by one thread.
+///
+/// libzmq sockets are not thread-safe, so this class is deliberately not `Sendable`: create,
+/// use and close it on a single plain thread (not on Swift's concurrency pool, since `receive`
+/// and `send` may block). Frames are `[UInt8]`; no C type appears in the API.
+///
+/// New sockets get `linger` 0: the protocol acknowledges what matters (ACK), and a socket that
+/// held unsent messages would otherwise make the context's teardown, and process exit, hang.
+public final class ZMQSocket {
+    public enum SocketType: Sendable {
+        case pair, pub, sub, req, rep, dealer, router, pull, push
+
+        var raw: Int32 {
+            switch self {
+            case .pair: ZMQ_PAIR
+            case .pub: ZMQ_PUB
+            case .sub: ZMQ_SUB
+            case .req: ZMQ_REQ
+            case .rep: ZMQ_REP
+            case .dealer: ZMQ_DEALER
+            case .router: ZMQ_ROUTER
+            case .pull: ZMQ_PULL
+            case .push: ZMQ_PUSH
+            }
+        }
+    }
+
+    public let type: SocketType
+    /// Keeps the context alive (and un-terminated) as long as this socket exists.
+    private let context: ZMQContext
+    /// Nil once closed.
+    private(set) var handle: UnsafeMutableRawPointer?
+
+    public init(context: ZMQContext, type: SocketType) throws {
+        guard let handle = zmq_socket(context.handle, type.raw) else {
+            throw TransportError.last("zmq_socket")
+        }
+        self.context = context
+        self.type = type
+        self.handle = handle
+        try setLinger(milliseconds: 0)
+    }
+
+    deinit { close() }
+
+    /// Closes the socket; later calls fail with ENOTSOCK. Safe to call twice.
+    public func close() {
+        if let handle { zmq_close(handle) }
+        handle = nil
+    }
+
+    public func bind(_ endpoint: String) throws {
+        try check(zmq_bind(open("bind \(endpoint)"), endpoint), "bind \(endpoint)")
+    }
+
+    public func connect(_ endpoint: String) throws {
+        try check(zmq_connect(open("connect \(endpoint)"), endpoint), "connect \(endpoint)")
+    }
+
+    // MARK: Sending and receiving
+
+    /// Sends one multipart message, all frames or none (libzmq queues the parts atomically).
+    ///
+    /// - Returns: false if `dontWait` is set and the message could not be queued (EAGAIN:
+    ///   high-water mark reached, or no peer yet); true once queued.
+    /// - Throws: `TransportError`; on a ROUTER with `routerMandatory`, kind `.hostUnreachable`
+    ///   when frame 0 names a peer that is not connected.
+    @discardableResult
+    public func send(_ frames: [[UInt8]], dontWait: Bool = false) throws -> Bool {
+        let socket = try open("send")
+        guard !frames.isEmpty else { throw TransportError(code: EINVAL, operation: "send (no frames)") }
+        for (index, frame) in frames.enumerated() {
+            var flags: Int32 = index < frames.count - 1 ? ZMQ_SNDMORE : 0
+            if dontWait { flags |= ZMQ_DONTWAIT }
+            while frame.withUnsafeBytes({ zmq_send(socket, $0.baseAddress, $0.count, flags) }) < 0 {
+                let code = zmq_errno()
+                if code == EINTR { continue }
+                // Later parts never block once the first is accepted, so EAGAIN means nothing was sent.
+                if code == EAGAIN && dontWait && index == 0 { return false }
+                throw TransportError(code: code, operation: "send frame \(index)")
+            }
+        }
+        return true
+    }
+
+    /// Receives one whole multipart message (on a ROUTER, frame 0 is the sender's routing id).
+    ///
+    /// - Returns: nil if `dontWait` is set and no message is waiting (EAGAIN).
+    ///   A blocking receive waits indefinitely: use a `Poller` with a timeout first.
+    public func receive(dontWait: Bool = false) throws -> [[UInt8]]? {
+        let socket = try open("receive")
+        var message = zmq_msg_t()
+        zmq_msg_init(&message)
+        defer { zmq_msg_close(&message) }
+        var frames: [[UInt8]] = []
+        while true {
+            // The remaining parts of a message are already here, so only the first may wait.
+            let flags: Int32 = dontWait && frames.isEmpty ? ZMQ_DONTWAIT : 0
+            if zmq_msg_recv(&message, socket, flags) < 0 {
+                let code = zmq_errno()
+                if code == EINTR { continue }
+                if code == EAGAIN && frames.isEmpty { return nil }
+                throw TransportError(code: code, operation: "receive")
+            }
+            let size = zmq_msg_size(&message)
+            if let data = zmq_msg_data(&message), size > 0 {
+                frames.append(Array(UnsafeRawBufferPointer(start: data, count: size)))
+            } else {
+                frames.append([])
+            }
+            if zmq_msg_more(&message) == 0 { return frames }
+        }
+    }
+
+    // MARK: Options
+
+    /// ZMQ_ROUTING_ID: how a ROUTER peer will address this socket (1-255 bytes, not starting
+    /// with a zero byte, which libzmq reserves for the ids it generates). Set before `connect`.
+    public func setRoutingID(_ id: [UInt8]) throws {
+        try setBytes(ZMQ_ROUTING_ID, id, "routing id")
+    }
+
+    /// ZMQ_LINGER: how long `close` keeps unsent messages (-1 forever, 0 drop at once).
+    public func setLinger(milliseconds: Int) throws {
+        try setInt32(ZMQ_LINGER, milliseconds, "linger")
+    }
+
+    /// ZMQ_MAXMSGSIZE: the largest inbound frame, in bytes (-1: no limit). libzmq checks each
+    /// frame as it arrives, and a peer that sends a larger one is disconnected: the message is
+    /// never delivered, the receiving socket keeps serving its other peers, and the sender
+    /// (if it reconnects) is not told. Senders must respect the limit themselves; the codec
+    /// checks the whole message against `ProtocolLimits.maxMessageBytes`.
+    public func setMaxMessageSize(_ bytes: Int) throws {
+        var value = Int64(bytes)
+        try setRaw(ZMQ_MAXMSGSIZE, &value, MemoryLayout<Int64>.size, "max message size")
+    }
+
+    /// ZMQ_RECONNECT_IVL: the first wait before reconnecting a lost `connect` (-1: never).
+    public func setReconnectInterval(milliseconds: Int) throws {
+        try setInt32(ZMQ_RECONNECT_IVL, milliseconds, "reconnect interval")
+    }
+
+    /// ZMQ_RECONNECT_IVL_MAX: the wait doubles after each failed attempt up to this (0: no backoff).
+    public func setReconnectIntervalMax(milliseconds: Int) throws {
+        try setInt32(ZMQ_RECONNECT_IVL_MAX, milliseconds, "reconnect interval max")
+    }
+
+    /// ZMQ_SNDHWM: how many outbound messages may queue per peer (0: no limit).
+    public func setSendHighWaterMark(_ messages: Int) throws {
+        try setInt32(ZMQ_SNDHWM, messages, "send high-water mark")
+    }
+
+    /// ZMQ_RCVHWM: how many inbound messages may queue per peer (0: no limit).
+    public func setReceiveHighWaterMark(_ messages: Int) throws {
+        try setInt32(ZMQ_RCVHWM, messages, "receive high-water mark")
+    }
+
+    /// ZMQ_ROUTER_MANDATORY: a ROUTER's send to an unknown or vanished identity throws
+    /// `.hostUnreachable` instead of being silently dropped, so the coordinator learns at once
+    /// that a worker is gone.
+    public func setRouterMandatory(_ on: Bool) throws {
+        try setInt32(ZMQ_ROUTER_MANDATORY, on ? 1 : 0, "router mandatory")
+    }
+
+    /// ZMQ_IMMEDIATE: queue outbound messages only on completed connections, so a DEALER whose
+    /// coordinator is down blocks (or returns false with `dontWait`) instead of queueing
+    /// messages that would be delivered, stale, much later.
+    public func setImmediate(_ on: Bool) throws {
+        try setInt32(ZMQ_IMMEDIATE, on ? 1 : 0, "immediate")
+    }
+
+    /// ZMQ_LAST_ENDPOINT: the endpoint last bound, with a wildcard port resolved
+    /// (`tcp://127.0.0.1:*` becomes e.g. `tcp://127.0.0.1:41234`).
+    public var lastEndpoint: String {
+        get throws {
+            let socket = try open("last endpoint")
+            var buffer = [CChar](repeating: 0, count: 512)
+            var size = buffer.count
+            try check(zmq_getsockopt(socket, ZMQ_LAST_ENDPOINT, &buffer, &size), "last endpoint")
+            return String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+    }
+
+    // MARK: Helpers
+
+    /// The live handle, or ENOTSOCK once closed.
+    func open(_ operation: String) throws -> UnsafeMutableRawPointer {
+        guard let handle else { throw TransportError(code: ENOTSOCK, operation: operation) }
+        return handle
+    }
+
+    private func check(_ result: Int32, _ operation: String) throws {
+        if result != 0 { throw TransportError.last(operation) }
+    }
+
+    private func setInt32(_ option: Int32, _ value: Int, _ name: String) throws {
+        var raw = Int32(clamping: value)
+        try setRaw(option, &raw, MemoryLayout<Int32>.size, "set \(name)")
+    }
+
+    private func setBytes(_ option: Int32, _ bytes: [UInt8], _ name: String) throws {
+        let socket = try open("set \(name)")
+        try check(bytes.withUnsafeBytes { zmq_setsockopt(socket, option, $0.baseAddress, $0.count) }, "set \(name)")
+    }
+
+    private func setRaw(_ option: Int32, _ value: UnsafeRawPointer, _ size: Int, _ name: String) throws {
+        try check(zmq_setsockopt(open(name), option, value, size), name)
+    }
+}
+
+/// Sockets belong to one thread; this makes sending one to another a compile-time error.
+@available(*, unavailable)
+extension ZMQSocket: Sendable {}
