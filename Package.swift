@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "MLPKitTests", dependencies: ["MLPKit"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CZMQ"]),
         .testTarget(name: "SweepCoreTests", dependencies: ["SweepCore"]),
-        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Worker"]),
+        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Worker", "SweepCore"]),
         // Runs the real `worker` binary; depending on the target makes sure it is built.
         .testTarget(name: "WorkerTests", dependencies: ["Worker"]),
     ]

@@ -227,6 +227,15 @@ final class SweepStore {
         }
     }
 
+    /// Every attempt: which worker ran which trial and how it ended.
+    func attempts() throws -> [(trialID: String, attempt: Int, worker: String, outcome: String?)] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM attempt ORDER BY trial_id, attempt").map {
+                ($0["trial_id"], $0["attempt"], $0["worker"], $0["outcome"])
+            }
+        }
+    }
+
     func metricCount() throws -> Int {
         try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM metric") ?? 0 }
     }

@@ -1,0 +1,127 @@
+import Foundation
+import XCTest
+@testable import Coordinator
+
+/// Real coordinator and worker processes on loopback, for the fault-tolerance tests.
+final class Cluster {
+    let directory: URL
+    let db: String
+    let spec: String
+    let port: Int
+    var endpoint: String { "tcp://127.0.0.1:\(port)" }
+    private(set) var coordinator: Process?
+    private(set) var workers: [Process] = []
+    /// Fast heartbeats so a lost peer is noticed in 0.6 s.
+    let heartbeat = ["--heartbeat", "0.2", "--liveness", "3"]
+
+    static var buildFolder: URL {
+        var folder = Bundle(for: Cluster.self).bundleURL
+        if folder.pathExtension == "xctest" { folder.deleteLastPathComponent() }
+        return folder
+    }
+
+    init(spec yaml: String) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("cluster-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        db = directory.appendingPathComponent("sweep.db").path
+        spec = directory.appendingPathComponent("sweep.yaml").path
+        try yaml.write(toFile: spec, atomically: true, encoding: .utf8)
+        port = try Self.freePort()
+    }
+
+    deinit {
+        for p in workers + [coordinator].compactMap({ $0 }) where p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    @discardableResult
+    func startCoordinator() throws -> Process {
+        let p = try launch("coordinator", ["serve", spec, "--bind", endpoint, "--db", db] + heartbeat, log: "coordinator")
+        coordinator = p
+        return p
+    }
+
+    /// A worker; `simulate` seconds per epoch trains nothing, nil trains for real.
+    @discardableResult
+    func startWorker(simulate: Double? = 0.1) throws -> Process {
+        var arguments = ["--connect", endpoint] + heartbeat
+        if let simulate { arguments += ["--simulate-epoch-seconds", String(simulate)] }
+        let p = try launch("worker", arguments, log: "worker\(workers.count)")
+        workers.append(p)
+        return p
+    }
+
+    private func launch(_ program: String, _ arguments: [String], log: String) throws -> Process {
+        let p = Process()
+        p.executableURL = Self.buildFolder.appendingPathComponent(program)
+        p.arguments = arguments
+        let logFile = directory.appendingPathComponent("\(log).log")
+        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        p.standardError = try FileHandle(forWritingTo: logFile)
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
+    func log(_ name: String) -> String {
+        (try? String(contentsOf: directory.appendingPathComponent("\(name).log"), encoding: .utf8)) ?? ""
+    }
+
+    /// Waits until `condition` holds, polling; fails the test after `timeout` seconds.
+    func wait(_ what: String, timeout: Double = 60, file: StaticString = #filePath, line: UInt = #line,
+              until condition: () throws -> Bool) rethrows {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if try condition() { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        XCTFail("timed out waiting for \(what)\ncoordinator log:\n\(log("coordinator"))", file: file, line: line)
+    }
+
+    func waitForExit(_ p: Process, timeout: Double = 60, file: StaticString = #filePath, line: UInt = #line) -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if p.isRunning { XCTFail("process still running", file: file, line: line); return nil }
+        return p.terminationStatus
+    }
+
+    func store() throws -> SweepStore { try SweepStore(readingFrom: db) }
+
+    func finishedCount() -> Int {
+        (try? store().trials().filter { $0.status == "ok" }.count) ?? 0
+    }
+
+    func runningCount() -> Int {
+        (try? store().trials().filter { $0.status == "running" }.count) ?? 0
+    }
+
+    /// A TCP port nobody listens on now.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        try withUnsafeMutablePointer(to: &address) { p in
+            try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+                guard bind(fd, sa, length) == 0, getsockname(fd, sa, &length) == 0 else {
+                    throw NSError(domain: "freePort", code: Int(errno))
+                }
+            }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// A grid of `count` simulated trials of `epochs` epochs each.
+func simulatedSweep(count: Int, epochs: Int) -> String {
+    """
+    name: simulated
+    method: grid
+    parameters:
+      epochs: {value: \(epochs)}
+      seed: {values: [\((1...count).map(String.init).joined(separator: ", "))]}
+    """
+}
