@@ -100,7 +100,8 @@ public struct SweepSpec: Sendable, Equatable {
 
     public let file: String
     public let name: String
-    public let description: String?
+    /// The file's optional `description`, free text for people.
+    public let summary: String?
     public let method: Method
     public let metric: Metric
     public let maxTrials: Int
@@ -187,6 +188,15 @@ extension SweepSpec {
     static func takesFractions(_ name: String) -> Bool {
         var config = TrialConfig()
         do { try config.apply([(name, "0.5")]) } catch {
+            if case .badValue = error { return false }
+        }
+        return true
+    }
+
+    /// Whether a parameter takes comma-separated lists (stage_groups, freeze), for hints.
+    static func takesLists(_ name: String) -> Bool {
+        var config = TrialConfig()
+        do { try config.apply([(name, "1,1")]) } catch {
             if case .badValue = error { return false }
         }
         return true
@@ -351,7 +361,7 @@ private struct SpecReader {
             throw fail(at: rootLocation, "name", "required: every sweep needs a name")
         }
         let name = try string(nameField.value, "name")
-        let description = try field("description").map { (f: Field) throws(SpecError) in try string(f.value, "description") }
+        let summary = try field("description").map { (f: Field) throws(SpecError) in try string(f.value, "description") }
 
         guard let methodField = field("method") else {
             throw fail(at: rootLocation, "method", "required: one of grid, random, list")
@@ -409,7 +419,7 @@ private struct SpecReader {
         }
 
         let spec = SweepSpec(
-            file: file, name: name, description: description, method: method, metric: metric,
+            file: file, name: name, summary: summary, method: method, metric: metric,
             maxTrials: maxTrials, repeats: repeats, count: count, randomSeed: randomSeed,
             parameters: parameters, entries: entries,
             parametersLocation: parametersField.map { location($0.keyNode) } ?? rootLocation)
@@ -481,7 +491,15 @@ private struct SpecReader {
             }
             var list: [SweepSpec.Value] = []
             for (i, node) in sequence.enumerated() {
-                list.append(try value(node, path + ".values[\(i)]", for: name))
+                let v = try value(node, path + ".values[\(i)]", for: name)
+                // A repeat would give the same trial twice; for a list parameter it is almost
+                // always `[2,2,2,1]` meant as one value, which YAML splits at the commas.
+                if let j = list.firstIndex(where: { $0.text == v.text }) {
+                    let hint = SweepSpec.takesLists(name)
+                        ? "; inside [ ] commas separate values, so write a list value quoted: \"2,2,2,1\"" : ""
+                    throw fail(node, v.field, "'\(v.text)' is already values[\(j)]\(hint)")
+                }
+                list.append(v)
             }
             return SweepSpec.Parameter(name: name, domain: .values(list), location: here, field: path)
         }
