@@ -72,12 +72,15 @@ final class CoordinatorServer {
     var isDone: Bool { queue.isEmpty && running.isEmpty }
 
     /// Serves until every trial is finished, then tells the workers so and returns.
-    func run() throws {
+    /// `check` runs every turn and may throw to stop (`run` uses it to notice that its local
+    /// workers all died).
+    func run(check: () throws -> Void = {}) throws {
         Self.log("sweep '\(sweep.name)': \(queue.count) trial(s) to run, \(finished.count) already finished; listening on \(endpoint)")
         let poller = Poller([socket])
         while !isDone {
             _ = try poller.poll(timeoutMilliseconds: 100)
             try turn()
+            try check()
         }
         try store.apply(changes)
         changes.removeAll()

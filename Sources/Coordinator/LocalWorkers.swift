@@ -26,6 +26,13 @@ final class LocalWorkers {
         while processes.contains(where: \.isRunning) && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
     }
 
+    /// Throws once every local worker has exited while the sweep still needs them.
+    func checkAlive() throws {
+        guard !processes.isEmpty, processes.allSatisfy({ !$0.isRunning }) else { return }
+        let statuses = processes.map { String($0.terminationStatus) }.joined(separator: ", ")
+        throw LocalWorkersError.allExited(statuses)
+    }
+
     func stop() {
         for p in processes where p.isRunning { p.terminate() }
     }
@@ -33,6 +40,13 @@ final class LocalWorkers {
 
 enum LocalWorkersError: Error, CustomStringConvertible {
     case missingWorker(String)
-    var description: String { "no worker program at \(self.path); build it with `swift build --product worker`" }
-    private var path: String { switch self { case .missingWorker(let p): return p } }
+    case allExited(String)
+
+    var description: String {
+        switch self {
+        case .missingWorker(let path): return "no worker program at \(path); build it with `swift build --product worker`"
+        case .allExited(let statuses):
+            return "every local worker exited (status \(statuses)) before the sweep finished; their messages are above. Rerun with the same --out to resume."
+        }
+    }
 }

@@ -40,7 +40,7 @@ struct RunCommand: ParsableCommand {
         let workers = try LocalWorkers(count: localWorkers, endpoint: server.endpoint,
                                        heartbeat: serve.heartbeat, liveness: serve.liveness)
         defer { workers.stop() }
-        try server.run()
+        try server.run(check: workers.checkAlive)
         workers.wait(seconds: 5)
         try writeResults(store, to: out)
     }
