@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "worker", targets: ["Worker"]),
         .executable(name: "coordinator", targets: ["Coordinator"]),
         .executable(name: "mlpbench", targets: ["MLPBench"]),
+        .executable(name: "sweepbench", targets: ["SweepBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -64,6 +65,7 @@ let package = Package(
             dependencies: ["MLPKit"],
             path: "benchmarks/MLPBench",
             swiftSettings: fastMath),
+        .executableTarget(name: "SweepBench", dependencies: ["SweepCore"], path: "benchmarks/SweepBench"),
         .testTarget(name: "MLPKitTests", dependencies: ["MLPKit"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CZMQ"]),
         .testTarget(name: "SweepCoreTests", dependencies: ["SweepCore"]),
