@@ -74,8 +74,14 @@ final class TrainingTests: XCTestCase {
     }
 
     func testFrozenLayersKeepTheirWeights() throws {
-        let (reports, _) = try train(["freeze=1,2", "activation=tanh", "epochs=2", "train_limit=1000"])
+        let (reports, result) = try train(["freeze=1,2", "activation=tanh", "epochs=2", "train_limit=1000"])
         XCTAssertEqual(reports[0].weightNorm[0], reports[1].weightNorm[0])
+        // The weight histograms agree: frozen layers end where they started, the others moved.
+        let histograms = try XCTUnwrap(result.weightHistograms)
+        XCTAssertEqual(histograms.count, 8)
+        XCTAssertEqual(histograms[0].start.reduce(0, +), 784 * 128)
+        XCTAssertEqual(histograms[0].start, histograms[0].end)
+        XCTAssertNotEqual(histograms[7].start, histograms[7].end)
         XCTAssertEqual(reports[1].updateRatio[0], 0)
         XCTAssertGreaterThan(reports[1].updateRatio[2], 0)
     }

@@ -63,10 +63,44 @@ public struct TrialResult: Codable, Sendable, Equatable {
     public var seconds: Double
     /// Why, for a status other than ok.
     public var message: String?
+    /// Each Dense layer's weight distribution before training and at the end.
+    public var weightHistograms: [WeightHistogram]?
 
     enum CodingKeys: String, CodingKey {
         case type, status, epochs, seconds, message
+        case weightHistograms = "weight_histograms"
         case testAcc = "test_acc", testLoss = "test_loss", valAcc = "val_acc", trainLoss = "train_loss"
         case samplesPerS = "samples_per_s"
+    }
+}
+
+/// One layer's weights before and after training, as counts over the same bins, so a plot
+/// shows at a glance whether the layer moved (the seed's sign: layers near the input barely do).
+public struct WeightHistogram: Codable, Sendable, Equatable {
+    /// 1-based Dense layer, the head last.
+    public var layer: Int
+    /// Bin edges: `bins` equal bins from `-limit` to `limit`, the largest |weight| of either time.
+    public var limit: Double
+    public var start: [Int]
+    public var end: [Int]
+
+    public static let bins = 41
+
+    public init(layer: Int, start: [Float], end: [Float]) {
+        self.layer = layer
+        let largest = max(start.map(abs).max() ?? 0, end.map(abs).max() ?? 0)
+        let limit = Double(largest > 0 && largest.isFinite ? largest : 1)
+        self.limit = limit
+        self.start = Self.counts(start, limit: limit)
+        self.end = Self.counts(end, limit: limit)
+    }
+
+    static func counts(_ values: [Float], limit: Double) -> [Int] {
+        var c = [Int](repeating: 0, count: bins)
+        for v in values where v.isFinite {
+            let position = (Double(v) + limit) / (2 * limit) * Double(bins)
+            c[min(max(Int(position), 0), bins - 1)] += 1
+        }
+        return c
     }
 }

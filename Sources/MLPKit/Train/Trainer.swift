@@ -40,6 +40,7 @@ public final class Trainer {
         let (trainRows, validationRows) = split()
         let rows = min(config.batchSize, max(trainRows.count, 1))
         let network = Network(config.architecture, maxRows: rows, seed: config.seed)
+        let initialWeights = network.denseLayers.map(\.weight.value.activeValues)
         var batcher = Batcher(data: train, maxRows: rows)
         var shuffleRng = Xoshiro256(seed: config.seed, stream: "shuffle")
         var order = trainRows
@@ -55,9 +56,15 @@ public final class Trainer {
                 (testLoss, testAcc) = (t.loss, t.accuracy)
             }
             let seconds = trainingTime.seconds
+            // The head is replaced per progressive stage; compare the hidden layers and the final head.
+            let final = network.denseLayers.map(\.weight.value.activeValues)
+            let histograms = zip(initialWeights.dropLast(), final.dropLast()).enumerated().map {
+                WeightHistogram(layer: $0.offset + 1, start: $0.element.0, end: $0.element.1)
+            } + [WeightHistogram(layer: final.count, start: initialWeights.last ?? [], end: final.last ?? [])]
             return TrialResult(status: status, testAcc: testAcc, testLoss: testLoss, valAcc: last?.valAcc,
                                trainLoss: last?.trainLoss, samplesPerS: seconds > 0 ? Double(samples) / seconds : 0,
-                               epochs: epoch, seconds: (clock.now - started).seconds, message: message)
+                               epochs: epoch, seconds: (clock.now - started).seconds, message: message,
+                               weightHistograms: histograms)
         }
 
         for (stageIndex, stage) in plan.stages.enumerated() {
