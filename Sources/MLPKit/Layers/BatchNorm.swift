@@ -70,12 +70,7 @@ public final class BatchNorm: Normalization {
         let rows = dy.rows, f = dy.cols
         dx.setRows(rows)
         columnSums(dy, normalized, sumDy: &sumDy, sumDyXhat: &sumDyXhat)
-        if !affine.scale.isFrozen {
-            for j in 0..<f {
-                affine.scale.grad.storage[j] = sumDyXhat[j]
-                affine.shift.grad.storage[j] = sumDy[j]
-            }
-        }
+        affine.storeGradients(sumDy: sumDy, sumDyXhat: sumDyXhat)
         let n = Float(rows)
         dy.storage.withUnsafeBufferPointer { pdy in
             normalized.storage.withUnsafeBufferPointer { pn in

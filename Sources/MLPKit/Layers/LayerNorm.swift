@@ -55,10 +55,7 @@ public final class LayerNorm: Normalization {
         dx.setRows(rows)
         if !affine.scale.isFrozen {
             columnSums(dy, normalized, sumDy: &sumDy, sumDyXhat: &sumDyXhat)
-            for j in 0..<f {
-                affine.scale.grad.storage[j] = sumDyXhat[j]
-                affine.shift.grad.storage[j] = sumDy[j]
-            }
+            affine.storeGradients(sumDy: sumDy, sumDyXhat: sumDyXhat)
         }
         let n = Float(f)
         dy.storage.withUnsafeBufferPointer { pdy in

@@ -33,4 +33,13 @@ final class Affine {
         shift = Parameter(name: "\(name).shift", rows: 1, cols: features)
         scale.value.fill(1)
     }
+
+    /// `dγ = Σ dy·x̂` and `dβ = Σ dy` per feature, unless frozen.
+    func storeGradients(sumDy: [Float], sumDyXhat: [Float]) {
+        guard !scale.isFrozen else { return }
+        for j in sumDy.indices {
+            scale.grad.storage[j] = sumDyXhat[j]
+            shift.grad.storage[j] = sumDy[j]
+        }
+    }
 }
