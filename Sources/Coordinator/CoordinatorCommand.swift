@@ -7,7 +7,7 @@ struct CoordinatorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "coordinator",
         abstract: "Run hyper-parameter sweeps across workers, losing nothing when machines die.",
-        subcommands: [RunCommand.self, ServeCommand.self, StatusCommand.self, ResultsCommand.self])
+        subcommands: [RunCommand.self, ServeCommand.self, StatusCommand.self, ResultsCommand.self, ReportCommand.self])
 }
 
 /// Options shared by `run` and `serve`.

@@ -14,7 +14,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Worker processes to start (default: one per core).")
     var localWorkers: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(help: "Directory for sweep.db, results.csv and metrics.csv.")
+    @Option(help: "Directory for sweep.db, results.csv, metrics.csv and report.html.")
     var out: String = "out"
 
     @Option(help: "The SQLite file (default OUT/sweep.db); a rerun on the same file resumes.")
@@ -57,4 +57,5 @@ func writeResults(_ store: SweepStore, to directory: String) throws {
     try ResultsTable.metrics(try store.metrics()).write(toFile: metricsPath, atomically: true, encoding: .utf8)
     print(RankingText.render(trials, metric: sweep.metric, goal: sweep.goal))
     print("wrote \(resultsPath) and \(metricsPath)")
+    ReportWriter.writeAfterRun(store, to: directory)
 }
