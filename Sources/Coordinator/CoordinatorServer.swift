@@ -138,8 +138,8 @@ final class CoordinatorServer {
             }
             workers[identity]?.state = .ready
         case .metric(let m):
-            let epoch = m.epoch["epoch"].flatMap { if case .number(let n) = $0 { Int(n) } else { nil } } ?? 0
-            changes.append(.metric(trial: m.trialID, attempt: m.attempt, epoch: epoch, report: m.epoch.jsonText))
+            // The report is stored as it came: its syntax is checked, its values never read.
+            changes.append(.metric(trial: m.trialID, attempt: m.attempt, epoch: m.epoch, report: m.report.text))
             metricsStored += 1
             // Metrics of a superseded attempt are kept, but its worker can stop.
             if !isCurrent(m.trialID, m.attempt, identity) {
@@ -148,7 +148,7 @@ final class CoordinatorServer {
         case .result(let r):
             let attempt = TrialAttempt(trialID: r.trialID, attempt: r.attempt)
             if case .busy(attempt) = peer.state { workers[identity]?.state = .idle }
-            if let outcome = TrialOutcome(json: r.result.jsonText), outcome.status != "cancelled" {
+            if let outcome = TrialOutcome(json: r.result.text), outcome.status != "cancelled" {
                 finish(attempt, outcome)
             } else if isCurrent(r.trialID, r.attempt, identity) {
                 attemptFailed(attempt, reason: "worker returned no usable result", outcome: "failed")
@@ -292,8 +292,8 @@ final class CoordinatorServer {
         counts.running = running.count
         counts.queued = queue.count
         counts.meanSeconds = nil
-        let text = ProgressLine.text(counts, best: best, metric: sweep.metric, workers: workers.count)
-        progress.show(text, counts: counts, force: force)
+        let (best, metric, workers) = (best, sweep.metric, workers.count)
+        progress.show(counts: counts, force: force) { ProgressLine.text(counts, best: best, metric: metric, workers: workers) }
     }
 
     static func log(_ text: String) {

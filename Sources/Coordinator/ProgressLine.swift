@@ -23,14 +23,16 @@ struct ProgressLine {
         return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
     }
 
-    mutating func show(_ text: String, counts: StatusCounts, force: Bool = false) {
+    /// Prints `text()` if it is time to; the text is only made then (the poll loop calls this
+    /// every turn, hundreds of times a second).
+    mutating func show(counts: StatusCounts, force: Bool = false, text: () -> String) {
         let now = Date()
         if interactive {
             guard force || now.timeIntervalSince(lastPrinted) >= 0.5 else { return }
-            FileHandle.standardError.write(Data(("\r\u{1B}[K" + text + (force ? "\n" : "")).utf8))
+            FileHandle.standardError.write(Data(("\r\u{1B}[K" + text() + (force ? "\n" : "")).utf8))
         } else {
             guard force || (counts != lastCounts && now.timeIntervalSince(lastPrinted) >= 10) else { return }
-            FileHandle.standardError.write(Data((text + "\n").utf8))
+            FileHandle.standardError.write(Data((text() + "\n").utf8))
         }
         lastPrinted = now
         lastCounts = counts

@@ -162,8 +162,8 @@ final class SweepWorker {
         let task = runner.task
         for event in runner.drain() {
             switch event {
-            case .epoch(let report):
-                try send(.metric(MetricBody(trialID: task.trialID, attempt: task.attempt, epoch: report)))
+            case .epoch(let epoch, let report):
+                try send(.metric(MetricBody(trialID: task.trialID, attempt: task.attempt, epoch: epoch, report: report)))
             case .result(let result):
                 try finish(task, .result(ResultBody(trialID: task.trialID, attempt: task.attempt, result: result)))
             case .failure(let reason):

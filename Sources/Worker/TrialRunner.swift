@@ -7,8 +7,9 @@ import Synchronization
 /// only through this object's locked event list and cancel flag.
 final class TrialRunner: Sendable {
     enum Event: Sendable {
-        case epoch(JSONObject)
-        case result(JSONObject)
+        /// An epoch report as JSON text, with its epoch number for the METRIC body.
+        case epoch(Int, JSONPayload)
+        case result(JSONPayload)
         case failure(String)
     }
 
@@ -60,9 +61,13 @@ final class TrialRunner: Sendable {
             return
         }
         let trainer = Trainer(config: config, train: data.train, test: data.test)
-        let result = trainer.run(onEpoch: { report in post(.epoch(jsonObject(report))) },
-                                 shouldStop: { cancelled.load(ordering: .relaxed) })
-        post(.result(jsonObject(result)))
+        // Encoding cannot fail in practice: NaN and infinities are written as strings.
+        let result = trainer.run(onEpoch: { report in
+            if let payload = try? JSONPayload(encoding: report) { post(.epoch(report.epoch, payload)) }
+        }, shouldStop: { cancelled.load(ordering: .relaxed) })
+        do { post(.result(try JSONPayload(encoding: result))) } catch {
+            post(.failure("cannot encode the result: \(error)"))
+        }
     }
 
     private func simulate(_ config: TrialConfig, epochSeconds: Double) {
@@ -71,22 +76,19 @@ final class TrialRunner: Sendable {
         for epoch in 1...config.epochs {
             if cancelled.load(ordering: .relaxed) { break }
             if epochSeconds > 0 { Thread.sleep(forTimeInterval: epochSeconds) }
-            post(.epoch(["type": .string("epoch"), "epoch": .number(Double(epoch)), "train_loss": .number(1 / Double(epoch)),
-                         "val_acc": .number(score), "grad_norm": .array([.number(0.01), .number(0.1)])]))
+            let report = #"{"epoch":\#(epoch),"grad_norm":[0.01,0.1],"train_loss":\#(1 / Double(epoch)),"type":"epoch","val_acc":\#(score)}"#
+            post(.epoch(epoch, JSONPayload(simulated: report)))
         }
         let status = cancelled.load(ordering: .relaxed) ? "cancelled" : "ok"
-        post(.result(["type": .string("result"), "status": .string(status), "test_acc": .number(score),
-                      "val_acc": .number(score), "test_loss": .number(1 - score), "train_loss": .number(1 - score),
-                      "epochs": .number(Double(config.epochs)), "seconds": .number(epochSeconds * Double(config.epochs)),
-                      "samples_per_s": .number(0)]))
+        let result = #"{"epochs":\#(config.epochs),"samples_per_s":0,"seconds":\#(epochSeconds * Double(config.epochs)),"status":"\#(status)","#
+            + #""test_acc":\#(score),"test_loss":\#(1 - score),"train_loss":\#(1 - score),"type":"result","val_acc":\#(score)}"#
+        post(.result(JSONPayload(simulated: result)))
     }
 }
 
-/// An Encodable value as a JSON object for the wire.
-func jsonObject(_ value: some Encodable) -> JSONObject {
-    let encoder = JSONEncoder()
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    guard let data = try? encoder.encode(value),
-          let object = try? JSONDecoder().decode(JSONObject.self, from: data) else { return [:] }
-    return object
+private extension JSONPayload {
+    /// The simulated reports are written by hand from finite numbers, so they are valid JSON.
+    init(simulated text: String) {
+        do { try self.init(text: text) } catch { preconditionFailure("simulated report \(text): \(error)") }
+    }
 }

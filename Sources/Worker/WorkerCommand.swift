@@ -8,11 +8,20 @@ struct WorkerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "worker",
         abstract: "Train MLP trials: for a sweep coordinator, or one trial on its own.",
+        subcommands: [ConnectCommand.self, TrainCommand.self],
+        defaultSubcommand: ConnectCommand.self)
+}
+
+/// `worker [connect] --connect tcp://HOST:PORT`, the default: the options live here rather than
+/// on `worker` itself so that `worker train --data` is not taken by the parent.
+struct ConnectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "connect",
+        abstract: "Join a coordinator (the default).",
         discussion: """
         worker --connect tcp://HOST:PORT   joins a coordinator, trains what it hands out, and exits 0 \
         when it says the sweep is done. It reconnects by itself when the coordinator goes away.
-        """,
-        subcommands: [TrainCommand.self])
+        """)
 
     @Option(help: "The coordinator's endpoint, e.g. tcp://10.0.0.5:5555.")
     var connect: String?

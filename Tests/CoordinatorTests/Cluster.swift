@@ -56,7 +56,7 @@ final class Cluster {
         p.executableURL = Self.buildFolder.appendingPathComponent(program)
         p.arguments = arguments
         let logFile = directory.appendingPathComponent("\(log).log")
-        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         p.standardError = try FileHandle(forWritingTo: logFile)
         p.standardOutput = FileHandle.nullDevice
         try p.run()

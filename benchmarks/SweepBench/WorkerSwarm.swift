@@ -2,7 +2,7 @@ import Foundation
 import SweepCore
 
 /// W simulated workers in one thread: W DEALER sockets in one poll loop. Each says HELLO and
-/// READY; on TASK it sends E METRIC messages and a RESULT at once, then READY again; it stops
+/// READY; on TASK it sends E METRIC messages and a RESULT (each with its payload frame) at once, then READY again; it stops
 /// at DISCONNECT{done}. Nothing is trained, so the coordinator is the only thing measured.
 ///
 /// The hot messages (METRIC, RESULT) are written from byte templates rather than through
@@ -129,19 +129,27 @@ final class WorkerSwarm {
     static let ready: [[UInt8]] = [ProtocolLimits.signature, Array("READY".utf8), Array("{}".utf8)]
     static let heartbeat: [[UInt8]] = [ProtocolLimits.signature, Array("HEARTBEAT".utf8), Array("{}".utf8)]
 
-    /// A small epoch report: {"type":"epoch","epoch":k,"train_loss":…,"val_acc":…,"grad_norm":[8 numbers]}.
-    static func metric(_ trialID: String, _ attempt: Int, epoch k: Int) -> [[UInt8]] {
+    /// A small epoch report as the payload (frame 3), the same for every trial:
+    /// {"type":"epoch","epoch":k,"train_loss":…,"val_acc":…,"grad_norm":[8 numbers]}.
+    static func report(epoch k: Int) -> [UInt8] {
         let x = 1.0 / Double(k + 1)
         let norms = (1...8).map { String(x / Double($0)) }.joined(separator: ",")
-        let report = #"{"type":"epoch","epoch":\#(k),"train_loss":\#(2.3 * x),"val_acc":\#(1 - 0.9 * x),"grad_norm":[\#(norms)]}"#
-        return [ProtocolLimits.signature, Array("METRIC".utf8),
-                Array(#"{"trial_id":\#(quoted(trialID)),"attempt":\#(attempt),"epoch":\#(report)}"#.utf8)]
+        return Array(#"{"type":"epoch","epoch":\#(k),"train_loss":\#(2.3 * x),"val_acc":\#(1 - 0.9 * x),"grad_norm":[\#(norms)]}"#.utf8)
+    }
+
+    /// The reports of epochs 1...100, written once: only the body differs between trials.
+    private static let reports = (1...100).map(report(epoch:))
+
+    static func metric(_ trialID: String, _ attempt: Int, epoch k: Int) -> [[UInt8]] {
+        [ProtocolLimits.signature, Array("METRIC".utf8),
+         Array(#"{"trial_id":\#(quoted(trialID)),"attempt":\#(attempt),"epoch":\#(k)}"#.utf8),
+         k <= reports.count ? reports[k - 1] : report(epoch: k)]
     }
 
     static func result(_ trialID: String, _ attempt: Int, epochs: Int) -> [[UInt8]] {
         let result = #"{"type":"result","status":"ok","test_acc":0.875,"val_acc":0.8825,"test_loss":0.375,"train_loss":0.3125,"epochs":\#(epochs),"seconds":0.001,"samples_per_s":48000.5}"#
         return [ProtocolLimits.signature, Array("RESULT".utf8),
-                Array(#"{"trial_id":\#(quoted(trialID)),"attempt":\#(attempt),"result":\#(result)}"#.utf8)]
+                Array(#"{"trial_id":\#(quoted(trialID)),"attempt":\#(attempt)}"#.utf8), Array(result.utf8)]
     }
 
     /// A JSON string literal (trial ids are hex, but be correct for any text).
@@ -161,11 +169,15 @@ final class WorkerSwarm {
     /// The templates decode, with the coordinator's own codec, to the messages they stand for.
     static func selfCheck() throws {
         let id = "t\"\\0"
+        struct Report: Decodable { var type: String; var epoch: Int; var grad_norm: [Double] }
+        struct Result: Decodable { var status: String; var epochs: Int }
         guard case .metric(let m) = try MessageCodec.decode(frames: metric(id, 2, epoch: 3)),
-              m.trialID == id, m.attempt == 2, m.epoch["epoch"] == .number(3), m.epoch["type"] == .string("epoch"),
-              case .array(let norms) = m.epoch["grad_norm"], norms.count == 8,
+              m.trialID == id, m.attempt == 2, m.epoch == 3,
+              let report = try? m.report.decode(as: Report.self), report.epoch == 3, report.type == "epoch",
+              report.grad_norm.count == 8,
               case .result(let r) = try MessageCodec.decode(frames: result(id, 2, epochs: 3)),
-              r.trialID == id, r.attempt == 2, r.result["status"] == .string("ok"), r.result["epochs"] == .number(3),
+              r.trialID == id, r.attempt == 2,
+              let outcome = try? r.result.decode(as: Result.self), outcome.status == "ok", outcome.epochs == 3,
               try MessageCodec.decode(frames: ready) == .ready, try MessageCodec.decode(frames: heartbeat) == .heartbeat
         else { throw BenchError("the message templates do not decode as intended") }
     }

@@ -2,7 +2,8 @@ import Foundation
 import GRDB
 
 /// The coordinator's durable state: the sweep, its trials, every attempt and every epoch's
-/// metrics, in one SQLite file (WAL mode, `synchronous=FULL`).
+/// metrics, in one SQLite file (WAL mode, `synchronous=FULL` on the writer: every commit is
+/// fsynced).
 ///
 /// Every change the coordinator acknowledges to a worker is committed first; a coordinator
 /// killed at any moment and started again on the same file resumes from what is here.
@@ -15,12 +16,18 @@ final class SweepStore {
     init(path: String) throws {
         self.path = path
         var configuration = Configuration()
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
         configuration.busyMode = .timeout(5)
         pool = try DatabasePool(path: path, configuration: configuration)
+        // Not in `prepareDatabase`: DatabasePool sets `synchronous = NORMAL` when it switches the
+        // writer to WAL, after that hook. The writer connection lives as long as the pool, so
+        // setting it here once holds for every commit: each one is fsynced before `apply` returns.
+        try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
         try Self.migrator.migrate(pool)
+    }
+
+    /// `PRAGMA synchronous` on the writer connection: 2 = FULL (what the store relies on).
+    func synchronousSetting() throws -> Int {
+        try pool.write { try Int.fetchOne($0, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     /// Opens an existing store for reading only (status and results from a second shell).
@@ -143,51 +150,54 @@ final class SweepStore {
         guard !changes.isEmpty else { return }
         let now = Date().timeIntervalSince1970
         try pool.write { db in
+            // Each statement is compiled once per connection and reused (GRDB's statement cache).
+            func run(_ sql: String, _ arguments: StatementArguments) throws {
+                try db.cachedStatement(sql: sql).execute(arguments: arguments)
+            }
             for change in changes {
                 switch change {
                 case .start(let trial, let attempt, let worker, let host):
-                    try db.execute(sql: """
+                    try run("""
                         INSERT OR REPLACE INTO attempt (trial_id, attempt, worker, host, started) VALUES (?, ?, ?, ?, ?)
-                        """, arguments: [trial, attempt, worker, host, now])
-                    try db.execute(sql: """
+                        """, [trial, attempt, worker, host, now])
+                    try run("""
                         UPDATE trial SET status = 'running', attempts = ?, worker = ?, host = ?, started = COALESCE(started, ?)
                         WHERE id = ?
-                        """, arguments: [attempt, worker, host, now, trial])
+                        """, [attempt, worker, host, now, trial])
                 case .reattach(let trial, let attempt, let worker, let host):
-                    try db.execute(sql: """
+                    try run("""
                         UPDATE attempt SET ended = NULL, outcome = NULL, reason = NULL, worker = ?, host = ?
                         WHERE trial_id = ? AND attempt = ?
-                        """, arguments: [worker, host, trial, attempt])
-                    try db.execute(sql: "UPDATE trial SET status = 'running', worker = ?, host = ? WHERE id = ?",
-                                   arguments: [worker, host, trial])
+                        """, [worker, host, trial, attempt])
+                    try run("UPDATE trial SET status = 'running', worker = ?, host = ? WHERE id = ?", [worker, host, trial])
                 case .metric(let trial, let attempt, let epoch, let report):
-                    try db.execute(sql: "INSERT OR IGNORE INTO metric (trial_id, attempt, epoch, report) VALUES (?, ?, ?, ?)",
-                                   arguments: [trial, attempt, epoch, report])
+                    try run("INSERT OR IGNORE INTO metric (trial_id, attempt, epoch, report) VALUES (?, ?, ?, ?)",
+                            [trial, attempt, epoch, report])
                 case .finish(let trial, let attempt, let outcome):
-                    try db.execute(sql: "UPDATE attempt SET ended = ?, outcome = ? WHERE trial_id = ? AND attempt = ?",
-                                   arguments: [now, outcome.status, trial, attempt])
-                    try db.execute(sql: """
+                    try run("UPDATE attempt SET ended = ?, outcome = ? WHERE trial_id = ? AND attempt = ?",
+                            [now, outcome.status, trial, attempt])
+                    try run("""
                         UPDATE trial SET status = ?, finished = ?, seconds = ?, test_acc = ?, val_acc = ?, test_loss = ?,
                             train_loss = ?, epochs = ?, samples_per_s = ?, message = ?, result = ?, attempts = MAX(attempts, ?)
                         WHERE id = ? AND status NOT IN ('ok', 'diverged', 'failed')
-                        """, arguments: [outcome.status, now, outcome.seconds, outcome.testAcc, outcome.valAcc, outcome.testLoss,
-                                         outcome.trainLoss, outcome.epochs, outcome.samplesPerS, outcome.message, outcome.json,
-                                         attempt, trial])
+                        """, [outcome.status, now, outcome.seconds, outcome.testAcc, outcome.valAcc, outcome.testLoss,
+                              outcome.trainLoss, outcome.epochs, outcome.samplesPerS, outcome.message, outcome.json,
+                              attempt, trial])
                 case .attemptFailed(let trial, let attempt, let reason, let outcome, let maxAttempts):
-                    try db.execute(sql: """
+                    try run("""
                         UPDATE attempt SET ended = ?, outcome = ?, reason = ? WHERE trial_id = ? AND attempt = ? AND outcome IS NULL
-                        """, arguments: [now, outcome, reason, trial, attempt])
-                    let failures = try Int.fetchOne(db, sql: """
+                        """, [now, outcome, reason, trial, attempt])
+                    let failures = try Int.fetchOne(db.cachedStatement(sql: """
                         SELECT COUNT(*) FROM attempt WHERE trial_id = ? AND outcome IN ('failed', 'lost')
-                        """, arguments: [trial]) ?? 0
-                    let reasons = try String.fetchAll(db, sql: """
+                        """), arguments: [trial]) ?? 0
+                    let reasons = try String.fetchAll(db.cachedStatement(sql: """
                         SELECT 'attempt ' || attempt || ': ' || reason FROM attempt WHERE trial_id = ? AND outcome IN ('failed', 'lost') ORDER BY attempt
-                        """, arguments: [trial]).joined(separator: "; ")
+                        """), arguments: [trial]).joined(separator: "; ")
                     let exhausted = failures >= maxAttempts
-                    try db.execute(sql: """
+                    try run("""
                         UPDATE trial SET status = ?, worker = NULL, host = NULL, message = ?, finished = ?
                         WHERE id = ? AND status = 'running'
-                        """, arguments: [exhausted ? "failed" : "queued", reasons, exhausted ? now : nil, trial])
+                        """, [exhausted ? "failed" : "queued", reasons, exhausted ? now : nil, trial])
                 }
             }
         }

@@ -6,8 +6,9 @@
 public enum ProtocolError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A ROUTER message without even the identity frame.
     case missingIdentity
-    /// Not exactly 3 frames (signature, command, body).
-    case wrongFrameCount(Int)
+    /// Not 3 frames (signature, command, body), or 4 for METRIC and RESULT (plus the payload);
+    /// `command` is nil when the count is neither 3 nor 4, so the command was not even read.
+    case wrongFrameCount(Int, command: Command?)
     /// The message is larger than `ProtocolLimits.maxMessageBytes`; `frame` is the largest one.
     case tooLarge(bytes: Int, frame: Int)
     /// Frame 0 is not `VGS` followed by a version: not a vgsweep peer.
@@ -26,13 +27,20 @@ public enum ProtocolError: Error, Equatable, Sendable, CustomStringConvertible {
     case missingField(command: Command, field: String)
     /// A field has the wrong type or a value out of range (null for a required field included).
     case wrongType(command: Command, field: String)
+    /// Frame 3 of METRIC or RESULT is not valid UTF-8, not a JSON object, or not valid JSON;
+    /// `detail` says which (and where).
+    case invalidPayload(command: Command, detail: String)
 
     public var description: String {
         switch self {
         case .missingIdentity:
             "identity frame: missing (an empty ROUTER message)"
-        case .wrongFrameCount(let count):
-            "frame count: \(count) frames; expected 3 (signature, command, body)"
+        case .wrongFrameCount(let count, nil):
+            "frame count: \(count) frames; expected 3 (signature, command, body), or 4 for METRIC and RESULT (plus the payload)"
+        case .wrongFrameCount(let count, let command?) where command.hasPayload:
+            "frame count: \(command.rawValue) with \(count) frames; expected 4 (signature, command, body, payload)"
+        case .wrongFrameCount(let count, let command?):
+            "frame count: \(command.rawValue) with \(count) frames; expected 3 (signature, command, body)"
         case .tooLarge(let bytes, let frame):
             "frame \(frame): message of \(bytes) bytes exceeds the limit of \(ProtocolLimits.maxMessageBytes)"
         case .badSignature(let bytes):
@@ -51,6 +59,8 @@ public enum ProtocolError: Error, Equatable, Sendable, CustomStringConvertible {
             "frame 2: \(command.rawValue) body lacks required field '\(field)'"
         case .wrongType(let command, let field):
             "frame 2: \(command.rawValue) body field '\(field)' has the wrong type or is out of range"
+        case .invalidPayload(let command, let detail):
+            "frame 3: \(command.rawValue) payload \(detail)"
         }
     }
 
