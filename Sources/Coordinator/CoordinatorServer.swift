@@ -37,6 +37,8 @@ final class CoordinatorServer {
     private var afterCommit: [([UInt8], Message)] = []
     private var progress = ProgressLine()
     private var best: (id: String, value: Double)?
+    /// Durations of the trials finished in this run, for the ETA.
+    private var trialSeconds = RunningMean()
 
     /// Counters for the overhead benchmark and the logs.
     private(set) var dispatched = 0
@@ -174,6 +176,12 @@ final class CoordinatorServer {
     /// A worker (re)introduces itself; when it says it is still training a trial, the trial
     /// is adopted (a restarted coordinator loses no work) unless it is finished or taken.
     private func welcome(_ identity: [UInt8], _ hello: HelloBody) {
+        guard hello.version == vgsweepVersion else {
+            // Another build may speak another dialect of the protocol: refuse it in plain words.
+            Self.log("refused worker \(hello.workerID): version \(hello.version), coordinator \(vgsweepVersion)")
+            send(.disconnect(DisconnectBody(reason: "version mismatch: worker \(hello.version), coordinator \(vgsweepVersion)")), to: identity)
+            return
+        }
         var peer = Peer(identity: identity, hello: hello, state: .idle,
                         heartbeat: Heartbeat(interval: options.heartbeatInterval, liveness: options.liveness))
         if workers[identity] == nil { Self.log("worker \(hello.workerID) joined (\(hello.host), \(hello.cores) cores)") }
@@ -224,6 +232,7 @@ final class CoordinatorServer {
         _ = queue.remove(attempt.trialID)
         changes.append(.finish(trial: attempt.trialID, attempt: attempt.attempt, outcome: outcome))
         noteBest(attempt.trialID, metric(outcome))
+        if let seconds = outcome.seconds { trialSeconds.add(seconds) }
     }
 
     /// Counts a failed or lost attempt; the trial goes back to the front of the queue, or is
@@ -291,7 +300,7 @@ final class CoordinatorServer {
         counts.failed = failedCount
         counts.running = running.count
         counts.queued = queue.count
-        counts.meanSeconds = nil
+        counts.meanSeconds = trialSeconds.mean
         let (best, metric, workers) = (best, sweep.metric, workers.count)
         progress.show(counts: counts, force: force) { ProgressLine.text(counts, best: best, metric: metric, workers: workers) }
     }
@@ -308,4 +317,11 @@ enum CoordinatorError: Error, CustomStringConvertible {
         case .noSweep(let path): return "\(path) holds no sweep"
         }
     }
+}
+
+/// A mean kept as a sum and a count.
+struct RunningMean {
+    private var sum = 0.0, count = 0
+    mutating func add(_ x: Double) { if x.isFinite { sum += x; count += 1 } }
+    var mean: Double? { count > 0 ? sum / Double(count) : nil }
 }

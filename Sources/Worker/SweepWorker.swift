@@ -123,8 +123,12 @@ final class SweepWorker {
                 runner?.cancel()
                 log("sweep done")
                 return 0
-            case .disconnect:
+            case .disconnect(let body) where body.reason == DisconnectBody.unknown:
                 try register()
+            case .disconnect(let body):
+                runner?.cancel()
+                log("the coordinator sent this worker away: \(body.reason)")
+                return 2
             case .error(let body):
                 log("coordinator reports an error: \(body.reason)")
             case .heartbeat, .hello, .ready, .metric, .result, .fail:

@@ -122,4 +122,30 @@ final class StoreAndWireTests: XCTestCase {
         XCTAssertEqual(trial.epochs, 2)
         XCTAssertTrue(cluster.log("coordinator").contains("frame 3: METRIC payload"))
     }
+
+    /// A worker of another version is sent away with the reason, before it gets any work.
+    func testAWorkerOfAnotherVersionIsRefused() throws {
+        let cluster = try Cluster(spec: simulatedSweep(count: 1, epochs: 1))
+        let coordinator = try cluster.startCoordinator()
+        defer { kill(coordinator.processIdentifier, SIGKILL) }
+        let context = try ZMQContext()
+        let socket = try ZMQSocket(context: context, type: .dealer)
+        try socket.setLinger(milliseconds: 0)
+        try socket.connect(cluster.endpoint)
+        defer { socket.close() }
+        _ = try socket.send(try MessageCodec.encode(.hello(HelloBody(workerID: "old", host: "test", cores: 1, pid: 1, version: "0.0.1"))))
+        _ = try socket.send(try MessageCodec.encode(.ready))
+        var reply: Message?
+        let deadline = Date().addingTimeInterval(20)
+        while reply == nil && Date() < deadline {
+            if try !Poller([socket]).poll(timeoutMilliseconds: 100).isEmpty, let frames = try socket.receive(dontWait: true) {
+                let message = try MessageCodec.decode(frames: frames)
+                if case .heartbeat = message { continue }
+                reply = message
+            }
+        }
+        guard case .disconnect(let body) = reply else { return XCTFail("expected DISCONNECT, got \(String(describing: reply))") }
+        XCTAssertEqual(body.reason, "version mismatch: worker 0.0.1, coordinator \(vgsweepVersion)")
+        XCTAssertEqual(cluster.runningCount(), 0)
+    }
 }
