@@ -25,6 +25,9 @@ final class SweepWorker {
     private let context: ZMQContext
     private let identity: HelloBody
     private var socket: ZMQSocket?
+    /// Rung by the trial thread whenever it posts an event (see `TrialRunner.Wake`).
+    private let bell: ZMQSocket
+    private static let bellEndpoint = "inproc://trial-runner-bell"
     private var heartbeat: Heartbeat
     private var backoff: Backoff
     private var runner: TrialRunner?
@@ -35,6 +38,8 @@ final class SweepWorker {
     init(_ options: Options) throws {
         self.options = options
         context = try ZMQContext()
+        bell = try ZMQSocket(context: context, type: .pull)
+        try bell.bind(Self.bellEndpoint)
         let host = ProcessInfo.processInfo.hostName
         let pid = Int(ProcessInfo.processInfo.processIdentifier)
         let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
@@ -60,8 +65,9 @@ final class SweepWorker {
         try connect()
         while true {
             let timeout = min(100, heartbeat.millisecondsToNextSend())
-            let readable = try socket.map { try Poller([$0]).poll(timeoutMilliseconds: timeout) } ?? []
-            if !readable.isEmpty, let status = try receiveAll() { return status }
+            let readable = try Poller([bell] + (socket.map { [$0] } ?? [])).poll(timeoutMilliseconds: timeout)
+            while try bell.receive(dontWait: true) != nil {}
+            if readable.contains(1), let status = try receiveAll() { return status }
             try forwardRunnerEvents()
             try askForWorkIfIdle()
             let now = Date()
@@ -156,7 +162,8 @@ final class SweepWorker {
         }
         log("trial \(task.trialID) attempt \(task.attempt)")
         let mode: TrialRunner.Mode = options.simulateEpochSeconds.map { .simulate(epochSeconds: $0) } ?? .train(data)
-        runner = TrialRunner(task: attempt, config: config, mode: mode)
+        runner = TrialRunner(task: attempt, config: config, mode: mode,
+                             wake: TrialRunner.Wake(context: context, endpoint: Self.bellEndpoint))
     }
 
     // MARK: - Messages to the coordinator
