@@ -19,18 +19,4 @@ public struct Dataset: Sendable {
         self.featureCount = featureCount
         self.classCount = classCount
     }
-
-    /// The rows at `indices`, in that order (used for train/validation splits and limits).
-    public func subset(_ indices: some Collection<Int>) -> Dataset {
-        var newImages = [Float]()
-        newImages.reserveCapacity(indices.count * featureCount)
-        var newLabels = [UInt8]()
-        newLabels.reserveCapacity(indices.count)
-        for i in indices {
-            newImages.append(contentsOf: images[(i * featureCount)..<((i + 1) * featureCount)])
-            newLabels.append(labels[i])
-        }
-        return Dataset(images: newImages, labels: newLabels,
-                       featureCount: featureCount, classCount: classCount)
-    }
 }
