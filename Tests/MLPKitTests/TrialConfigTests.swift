@@ -79,6 +79,18 @@ final class TrialConfigTests: XCTestCase {
         XCTAssertEqual(plan.stages.map(\.trainable), [1...2, 3...4, 1...4, 5...6, 1...6, 7...7, 1...7])
         XCTAssertEqual(plan.stages.map(\.epochs), [100, 100, 100, 100, 100, 100, 300])
         XCTAssertEqual(ProgressivePlan(groups: [2, 2, 2, 1], stageEpochs: [4], epochs: 300).totalEpochs, 28)
+        XCTAssertEqual(ProgressivePlan(groups: [2, 2, 2, 1], stageEpochs: [], epochs: 100).totalEpochs, 700)
+        XCTAssertEqual(ProgressivePlan(groups: [2, 2, 2, 1], stageEpochs: [], epochs: 8).totalEpochs, 56)
+    }
+
+    /// The default stage epochs are part of a trial's canonical pairs, so its id changes
+    /// with the plan it trains.
+    func testDefaultStageEpochsAreWrittenOut() throws {
+        let config = try TrialConfig(arguments: ["schedule=progressive", "epochs=100"])
+        let shown = Dictionary(uniqueKeysWithValues: config.pairs)
+        XCTAssertEqual(shown["stage_epochs"], "100,100,100,100,100,100,100")
+        XCTAssertEqual(try TrialConfig(arguments: config.pairs.map { "\($0.0)=\($0.1)" }).stageEpochs, Array(repeating: 100, count: 7))
+        XCTAssertEqual(Dictionary(uniqueKeysWithValues: try TrialConfig(arguments: ["epochs=100"]).pairs)["stage_epochs"], "none")
     }
 
     func testCoreTypeFollowsTheCPUFlags() {

@@ -25,14 +25,19 @@ public struct ProgressivePlan: Equatable, Sendable {
 
     static func stageCount(groups: Int) -> Int { 2 * groups - 1 }
 
-    /// `stageEpochs` empty keeps the seed's proportions: its last stage ran 300 epochs and the
-    /// others 100, so with `epochs` as the last stage's budget the others get a third of it.
-    /// One value applies to every stage.
+    /// Epochs of each stage before the last in the seed's table.
+    static let seedStageEpochs = 100
+
+    /// `stageEpochs` empty follows the seed's table: every stage but the last runs 100 epochs
+    /// (fewer when `epochs` is smaller) and the last runs `epochs`, 300 in the seed. A third of
+    /// the budget is not enough: at 33 epochs a fresh pair of sigmoid layers on SGD 0.01 is
+    /// still on the ln 10 plateau when its stage ends (docs/study.md). One value applies to
+    /// every stage.
     public init(groups: [Int], stageEpochs: [Int], epochs: Int) {
         let count = Self.stageCount(groups: groups.count)
         let budget: [Int]
         switch stageEpochs.count {
-        case 0: budget = (0..<count).map { $0 == count - 1 ? epochs : max(1, epochs / 3) }
+        case 0: budget = (0..<count).map { $0 == count - 1 ? epochs : min(Self.seedStageEpochs, epochs) }
         case 1: budget = Array(repeating: stageEpochs[0], count: count)
         default: budget = stageEpochs
         }

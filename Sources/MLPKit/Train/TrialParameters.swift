@@ -61,7 +61,16 @@ extension TrialConfig {
     }
 
     /// Every parameter's current value, in table order: the canonical form of a trial.
-    public var pairs: [(String, String)] { Self.parameters.map { ($0.name, $0.show(self)) } }
+    ///
+    /// A progressive schedule's default stage epochs are written out in full, so that a
+    /// trial's id names the plan it trains even if the default rule changes (it did once).
+    public var pairs: [(String, String)] {
+        var shown = self
+        if schedule == .progressive && stageEpochs.isEmpty {
+            shown.stageEpochs = ProgressivePlan(groups: stageGroups, stageEpochs: [], epochs: epochs).stages.map(\.epochs)
+        }
+        return Self.parameters.map { ($0.name, $0.show(shown)) }
+    }
 
     public static func parameter(named name: String) -> TrialParameter? {
         parameters.first { $0.name == name }
