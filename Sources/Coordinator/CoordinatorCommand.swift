@@ -22,17 +22,37 @@ struct ServeOptions: ParsableArguments {
     var maxAttempts: Int = 3
 }
 
-/// Loads the spec, expands it and registers the trials the database does not hold yet.
-func openSweep(spec path: String, database: String, maxAttempts: Int) throws -> SweepStore {
+/// The sweep file and what the command line changes in it; shared by `run` and `serve`.
+struct SweepArguments: ParsableArguments {
+    @Argument(help: "The sweep file (YAML).")
+    var spec: String
+
+    @Argument(help: ArgumentHelp("name=value settings fixed for every trial, over the file's.",
+                                 valueName: "name=value"))
+    var overrides: [String] = []
+
+    @Option(help: ArgumentHelp("Run only these entries of a list sweep, comma-separated.", valueName: "names"))
+    var only: String?
+
+    var entries: [String] { only.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? [] }
+}
+
+/// Loads the spec, applies the command line, expands it and registers the trials the database
+/// does not hold yet.
+func openSweep(_ arguments: SweepArguments, database: String, maxAttempts: Int) throws -> SweepStore {
+    let path = arguments.spec
     let spec: SweepSpec, trials: [Trial]
     do {
-        spec = try SweepSpec.load(path: path)
+        spec = try SweepSpec.load(path: path).overriding(arguments.overrides, only: arguments.entries)
         trials = try spec.trials()
     } catch {
         throw ValidationError(error.description)
     }
     let store = try SweepStore(path: database)
-    let yaml = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+    var yaml = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+    if !arguments.overrides.isEmpty || arguments.only != nil {
+        yaml += "\n# command line: \((arguments.overrides + (arguments.only.map { ["--only", $0] } ?? [])).joined(separator: " "))\n"
+    }
     let added = try store.register(
         SweepRecord(name: spec.name, spec: yaml, metric: spec.metric.name.rawValue, goal: spec.metric.goal.rawValue,
                     maxAttempts: maxAttempts),
@@ -49,8 +69,7 @@ struct ServeCommand: ParsableCommand {
         commandName: "serve",
         abstract: "Serve a sweep to workers on other hosts (worker --connect tcp://THIS-HOST:PORT).")
 
-    @Argument(help: "The sweep file (YAML).")
-    var spec: String
+    @OptionGroup var sweep: SweepArguments
 
     @Option(help: "Where workers connect, e.g. tcp://*:5555.")
     var bind: String = "tcp://*:5555"
@@ -61,7 +80,7 @@ struct ServeCommand: ParsableCommand {
     @OptionGroup var serve: ServeOptions
 
     func run() throws {
-        let store = try openSweep(spec: spec, database: db, maxAttempts: serve.maxAttempts)
+        let store = try openSweep(sweep, database: db, maxAttempts: serve.maxAttempts)
         var options = CoordinatorServer.Options(endpoint: bind)
         options.heartbeatInterval = serve.heartbeat
         options.liveness = serve.liveness

@@ -8,8 +8,7 @@ struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Run a sweep on this machine with local worker processes.")
 
-    @Argument(help: "The sweep file (YAML).")
-    var spec: String
+    @OptionGroup var sweep: SweepArguments
 
     @Option(help: "Worker processes to start (default: one per core).")
     var localWorkers: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -28,7 +27,7 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let database = db ?? (out as NSString).appendingPathComponent("sweep.db")
-        let store = try openSweep(spec: spec, database: database, maxAttempts: serve.maxAttempts)
+        let store = try openSweep(sweep, database: database, maxAttempts: serve.maxAttempts)
         var options = CoordinatorServer.Options(endpoint: bind)
         options.heartbeatInterval = serve.heartbeat
         options.liveness = serve.liveness

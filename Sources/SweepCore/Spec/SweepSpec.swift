@@ -112,9 +112,9 @@ public struct SweepSpec: Sendable, Equatable {
     /// Seeds the `random` sampler, so the same file always gives the same trials.
     public let randomSeed: UInt64
     /// In file order.
-    public let parameters: [Parameter]
+    public internal(set) var parameters: [Parameter]
     /// The named entries of a `list` sweep, in file order; empty for the other methods.
-    public let entries: [Entry]
+    public internal(set) var entries: [Entry]
     /// Where the `parameters` key is (or the top of the file): refused grid combinations point here.
     let parametersLocation: Location
 
