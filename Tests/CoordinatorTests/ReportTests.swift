@@ -143,6 +143,44 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(html.contains("the head at the top and the input layer (L1) at the bottom"))
     }
 
+    /// A sweep over depth gets the accuracy-against-depth chart: one line per list entry,
+    /// each point the mean over that depth's seeds; a sweep at one depth does not.
+    func testDepthChartFollowsEachVariantAcrossDepths() throws {
+        XCTAssertNil(section("depth", of: try writeReport().html))
+        let store = try SweepStore(path: directory.appendingPathComponent("depth.db").path)
+        let accuracy: [String: [Int: [Double]]] = ["relu-he": [3: [0.88, 0.86], 50: [0.10, 0.10]],
+                                                   "batchnorm": [3: [0.87, 0.89], 50: [0.84, 0.86]]]
+        var records: [TrialRecord] = [], changes: [StoreChange] = []
+        for (name, byDepth) in accuracy.sorted(by: { $0.key < $1.key }) {
+            for (depth, seeds) in byDepth.sorted(by: { $0.key < $1.key }) {
+                for (k, acc) in seeds.enumerated() {
+                    let id = "\(name)-\(depth)-\(k)"
+                    records.append(TrialRecord(id: id, configID: "\(name)-\(depth)", name: name, ordinal: records.count,
+                                               parameters: [("depth", "\(depth)"), ("seed", "\(k)")],
+                                               swept: [("depth", "\(depth)"), ("seed", "\(k)")]))
+                    changes += [.start(trial: id, attempt: 1, worker: "w", host: "h"),
+                                .finish(trial: id, attempt: 1, outcome: TrialOutcome(json: Self.resultJSON(
+                                    status: "ok", testAcc: acc, layers: depth + 1, epochs: 1))!)]
+                }
+            }
+        }
+        try store.register(SweepRecord(name: "depth", spec: "", metric: "test_acc", goal: "maximize", maxAttempts: 1),
+                           trials: records)
+        try store.apply(changes)
+        let model = try ReportModel.load(from: store)
+        let series = try XCTUnwrap(DepthChart.series(model.configs))
+        XCTAssertEqual(Set(series.map(\.name)), ["relu-he", "batchnorm"])
+        let bn = try XCTUnwrap(series.first { $0.name == "batchnorm" })
+        XCTAssertEqual(bn.points.map(\.depth), [3, 50])
+        XCTAssertEqual(bn.points[1].mean, 0.85, accuracy: 1e-12)
+        XCTAssertEqual(bn.points[1].seeds, 2)
+        let html = ReportPage.render(model)
+        let depth = try XCTUnwrap(section("depth", of: html))
+        XCTAssertTrue(depth.contains(#"id="depth-chart""#))
+        XCTAssertTrue(depth.contains("relu-he, depth 50: 0.100"))
+        XCTAssertTrue(html.contains(##"<a href="#depth">"##))
+    }
+
     func testRankingShowsMeansAndPublishedNumbers() throws {
         let (_, html) = try writeReport()
         let ranking = try XCTUnwrap(section("ranking", of: html))

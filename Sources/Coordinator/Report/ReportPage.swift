@@ -19,6 +19,7 @@ enum ReportPage {
         html += header(model, source: source)
         html += ranking(model)
         html += accuracy(model)
+        html += depth(model)
         html += curves(model)
         html += gradientFlow(model)
         html += updateRatios(model)
@@ -42,9 +43,10 @@ enum ReportPage {
         meta += "Generated \(e(formatter.string(from: model.generated)))"
         if let source { meta += " from <code>\(e(source))</code>" }
         meta += "."
-        let sections = [("ranking", "Ranking"), ("accuracy", "Test accuracy"), ("curves", "Learning curves"),
-                        ("gradient-flow", "Gradient flow"), ("update-ratios", "Update ratios"),
-                        ("weights", "Weight distributions"), ("verdicts", "Verdicts")]
+        let sections = [("ranking", "Ranking"), ("accuracy", "Test accuracy")]
+            + (DepthChart.series(model.configs) == nil ? [] : [("depth", "Depth")])
+            + [("curves", "Learning curves"), ("gradient-flow", "Gradient flow"), ("update-ratios", "Update ratios"),
+               ("weights", "Weight distributions"), ("verdicts", "Verdicts")]
         let nav = sections.map { ##"<a href="#\##($0.0)">\##($0.1)</a>"## }.joined(separator: " · ")
         return """
             <header>
@@ -130,6 +132,19 @@ enum ReportPage {
         </section>
 
         """
+    }
+
+    private static func depth(_ model: ReportModel) -> String {
+        guard let series = DepthChart.series(model.configs) else { return "" }
+        return """
+            <section id="depth">
+            <h2>Test accuracy against depth</h2>
+            <p>One line per variant: the mean over seeds at each depth, with a bar of ± one standard deviation.
+            A fix that keeps working stays up as the network deepens; the dashed line is chance.</p>
+            <div class="wide">\(DepthChart.render(series))</div>
+            </section>
+
+            """
     }
 
     private static func curves(_ model: ReportModel) -> String {
