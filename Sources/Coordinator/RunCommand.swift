@@ -22,6 +22,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Also accept remote workers here, e.g. tcp://*:5555 (default: loopback only).")
     var bind: String = "tcp://127.0.0.1:*"
 
+    @Option(help: "BLAS threads per trial (default: the cores split between the local workers).")
+    var threads: Int?
+
     @OptionGroup var serve: ServeOptions
 
     func run() throws {
@@ -34,7 +37,7 @@ struct RunCommand: ParsableCommand {
         options.maxAttempts = serve.maxAttempts
         // Split the cores between the workers: two processes with two BLAS threads each on
         // two cores lose 25-40 % (docs/performance.md).
-        options.threadsPerTrial = max(1, ProcessInfo.processInfo.activeProcessorCount / max(localWorkers, 1))
+        options.threadsPerTrial = threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / max(localWorkers, 1))
         let server = try CoordinatorServer(store: store, options: options)
         let workers = try LocalWorkers(count: localWorkers, endpoint: server.endpoint,
                                        heartbeat: serve.heartbeat, liveness: serve.liveness)
