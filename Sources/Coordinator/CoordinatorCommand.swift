@@ -43,8 +43,8 @@ func openSweep(_ arguments: SweepArguments, database: String, maxAttempts: Int) 
     let path = arguments.spec
     let spec: SweepSpec, trials: [Trial]
     do {
-        spec = try SweepSpec.load(path: path).overriding(arguments.overrides, only: arguments.entries)
-        trials = try spec.trials()
+        spec = try SweepSpec.load(path: path).overriding(arguments.overrides)
+        trials = try spec.trials(only: arguments.entries)
     } catch {
         throw ValidationError(error.description)
     }

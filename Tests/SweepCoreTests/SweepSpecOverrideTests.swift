@@ -21,7 +21,7 @@ final class SweepSpecOverrideTests: XCTestCase {
         """
 
     private func trials(_ arguments: [String], only: [String] = []) throws -> [Trial] {
-        try SweepSpec.parse(yaml: study, file: "s.yaml").overriding(arguments, only: only).trials()
+        try SweepSpec.parse(yaml: study, file: "s.yaml").overriding(arguments).trials(only: only)
     }
 
     private func values(_ trials: [Trial], _ name: String) -> [String] {
@@ -47,6 +47,9 @@ final class SweepSpecOverrideTests: XCTestCase {
     func testOnlyKeepsTheNamedEntries() throws {
         let picked = try trials(["epochs=300"], only: ["fast", "base"])
         XCTAssertEqual(Set(picked.map(\.name)), ["base", "fast"])
+        let all = try trials(["epochs=300"])
+        for trial in picked { XCTAssertEqual(all.first { $0.id == trial.id }?.ordinal, trial.ordinal) }
+        XCTAssertEqual(picked.count, 8)
         XCTAssertEqual(Set(values(picked, "epochs")), ["300"])
     }
 
@@ -68,7 +71,7 @@ final class SweepSpecOverrideTests: XCTestCase {
 
     func testOnlyNeedsAListSweep() {
         let grid = "name: g\nmethod: grid\nparameters:\n  lr: {values: [0.1, 0.2]}\n"
-        XCTAssertThrowsError(try SweepSpec.parse(yaml: grid, file: "g.yaml").overriding([], only: ["x"])) { error in
+        XCTAssertThrowsError(try SweepSpec.parse(yaml: grid, file: "g.yaml").trials(only: ["x"])) { error in
             XCTAssertEqual((error as? SpecError)?.description, "command line: --only: selects entries of a list sweep; g.yaml is a grid sweep")
         }
     }

@@ -7,12 +7,11 @@ extension SweepSpec {
     public static let commandLine = "command line"
 
     /// The spec with each `name=value` fixed for every trial, over the file's own value,
-    /// values, range or list entries alike; and, when `only` is not empty, a list sweep cut to
-    /// the entries of those names. Trial ids depend on parameters only, so a trial the
-    /// overrides leave unchanged keeps its id and its result.
+    /// values, range or list entries alike. Trial ids depend on parameters only, so a trial
+    /// the overrides leave unchanged keeps its id and its result.
     ///
     /// Fixing a parameter of a random sweep changes the samples drawn after it in file order.
-    public func overriding(_ arguments: [String], only: [String] = []) throws(SpecError) -> SweepSpec {
+    public func overriding(_ arguments: [String]) throws(SpecError) -> SweepSpec {
         var spec = self
         for argument in arguments {
             let (name, text) = try Self.override(argument)
@@ -27,7 +26,13 @@ extension SweepSpec {
                 Entry(name: $0.name, parameters: $0.parameters.filter { $0.name != name }, location: $0.location, field: $0.field)
             }
         }
-        guard !only.isEmpty else { return spec }
+        return spec
+    }
+
+    /// The trials of the list entries named in `only` (all of them when it is empty), with
+    /// the ordinals they have in the whole sweep, so a partial run queues in the file's order.
+    public func trials(only: [String]) throws(SpecError) -> [Trial] {
+        guard !only.isEmpty else { return try trials() }
         guard method == .list else {
             throw SpecError(file: Self.commandLine, line: 0, column: 0, field: "--only",
                             message: "selects entries of a list sweep; \(file) is a \(method.rawValue) sweep")
@@ -37,8 +42,7 @@ extension SweepSpec {
             throw SpecError(file: Self.commandLine, line: 0, column: 0, field: "--only",
                             message: "\(file) has no entry '\(name)'; it has \(known.joined(separator: ", "))")
         }
-        spec.entries = spec.entries.filter { only.contains($0.name) }
-        return spec
+        return try trials().filter { only.contains($0.name) }
     }
 
     /// One `name=value`, its name known and its value one `TrialConfig` accepts.
