@@ -178,6 +178,8 @@ final class ReportTests: XCTestCase {
         let depth = try XCTUnwrap(section("depth", of: html))
         XCTAssertTrue(depth.contains(#"id="depth-chart""#))
         XCTAssertTrue(depth.contains("relu-he, depth 50: 0.100"))
+        // Elsewhere a configuration is its name and the depth that tells it from its namesakes.
+        XCTAssertEqual(Set(model.configs.map(\.label)), ["relu-he depth=3", "relu-he depth=50", "batchnorm depth=3", "batchnorm depth=50"])
         XCTAssertTrue(html.contains(##"<a href="#depth">"##))
     }
 

@@ -138,18 +138,21 @@ struct ReportModel {
                            goal: sweep?.goal ?? "maximize", trials: trials)
     }
 
-    /// A short label per configuration: its list name when it has one, else the swept
-    /// parameters whose values differ between configurations (grid and random sweeps), else
-    /// every swept parameter, else the configuration id.
+    /// A short label per configuration: its list name when it has one, followed by the swept
+    /// parameters that tell apart the configurations of that name (`relu-he depth=50`); for
+    /// grid and random sweeps, the swept parameters whose values differ between
+    /// configurations, else every swept parameter, else the configuration id.
     static func labels(_ groups: [[ReportTrial]]) -> [(label: String, detail: String)] {
         let swept = groups.map { members in members[0].stored.swept.filter { $0.0 != "seed" } }
-        var values: [String: Set<String>] = [:]
-        for pairs in swept { for (k, v) in pairs { values[k, default: []].insert(v) } }
+        var values: [String: [String: Set<String>]] = [:]
+        for (members, pairs) in zip(groups, swept) {
+            for (k, v) in pairs { values[members[0].stored.name, default: [:]][k, default: []].insert(v) }
+        }
         return zip(groups, swept).map { members, pairs in
             let detail = pairs.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
             let name = members[0].stored.name
-            if !name.isEmpty { return (name, detail) }
-            let differing = pairs.filter { values[$0.0]!.count > 1 }
+            let differing = pairs.filter { values[name]![$0.0]!.count > 1 }
+            if !name.isEmpty { return (([name] + differing.map { "\($0.0)=\($0.1)" }).joined(separator: " "), detail) }
             if !differing.isEmpty { return (differing.map { "\($0.0)=\($0.1)" }.joined(separator: " "), detail) }
             if !detail.isEmpty { return (detail, detail) }
             return ("config " + members[0].stored.configID, detail)
