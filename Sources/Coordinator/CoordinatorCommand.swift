@@ -7,7 +7,8 @@ struct CoordinatorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "coordinator",
         abstract: "Run hyper-parameter sweeps across workers, losing nothing when machines die.",
-        subcommands: [RunCommand.self, ServeCommand.self, StatusCommand.self, ResultsCommand.self, ReportCommand.self])
+        subcommands: [RunCommand.self, ServeCommand.self, StatusCommand.self, ResultsCommand.self, ReportCommand.self,
+                      PromoteCommand.self])
 }
 
 /// Options shared by `run` and `serve`.
