@@ -35,6 +35,9 @@ struct SweepArguments: ParsableArguments {
     @Option(help: ArgumentHelp("Run only these entries of a list sweep, comma-separated.", valueName: "names"))
     var only: String?
 
+    @Option(help: "Seeds per configuration, over the file's `repeats`.")
+    var repeats: Int?
+
     var entries: [String] { only.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? [] }
 }
 
@@ -44,15 +47,16 @@ func openSweep(_ arguments: SweepArguments, database: String, maxAttempts: Int) 
     let path = arguments.spec
     let spec: SweepSpec, trials: [Trial]
     do {
-        spec = try SweepSpec.load(path: path).overriding(arguments.overrides)
+        spec = try SweepSpec.load(path: path).overriding(arguments.overrides, repeats: arguments.repeats)
         trials = try spec.trials(only: arguments.entries)
     } catch {
         throw ValidationError(error.description)
     }
     let store = try SweepStore(path: database)
     var yaml = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-    if !arguments.overrides.isEmpty || arguments.only != nil {
-        yaml += "\n# command line: \((arguments.overrides + (arguments.only.map { ["--only", $0] } ?? [])).joined(separator: " "))\n"
+    let options = (arguments.only.map { ["--only", $0] } ?? []) + (arguments.repeats.map { ["--repeats", "\($0)"] } ?? [])
+    if !arguments.overrides.isEmpty || !options.isEmpty {
+        yaml += "\n# command line: \((arguments.overrides + options).joined(separator: " "))\n"
     }
     let added = try store.register(
         SweepRecord(name: spec.name, spec: yaml, metric: spec.metric.name.rawValue, goal: spec.metric.goal.rawValue,

@@ -44,6 +44,13 @@ final class SweepSpecOverrideTests: XCTestCase {
         for trial in same { XCTAssertTrue(plain.contains { $0.id == trial.id }, "\(trial.name) got a new id") }
     }
 
+    func testRepeatsOverTheFile() throws {
+        let one = try SweepSpec.parse(yaml: study, file: "s.yaml").overriding(["epochs=300"], repeats: 1).trials(only: ["adam"])
+        XCTAssertEqual(one.map(\.config.seed), [42, 42])
+        XCTAssertEqual(one.map(\.config.lr), [0.01, 0.1])
+        XCTAssertThrowsError(try SweepSpec.parse(yaml: study, file: "s.yaml").overriding([], repeats: 0))
+    }
+
     func testOnlyKeepsTheNamedEntries() throws {
         let picked = try trials(["epochs=300"], only: ["fast", "base"])
         XCTAssertEqual(Set(picked.map(\.name)), ["base", "fast"])

@@ -7,12 +7,18 @@ extension SweepSpec {
     public static let commandLine = "command line"
 
     /// The spec with each `name=value` fixed for every trial, over the file's own value,
-    /// values, range or list entries alike. Trial ids depend on parameters only, so a trial
+    /// values, range or list entries alike, and `repeats` seeds per configuration if given. Trial ids depend on parameters only, so a trial
     /// the overrides leave unchanged keeps its id and its result.
     ///
     /// Fixing a parameter of a random sweep changes the samples drawn after it in file order.
-    public func overriding(_ arguments: [String]) throws(SpecError) -> SweepSpec {
+    public func overriding(_ arguments: [String], repeats: Int? = nil) throws(SpecError) -> SweepSpec {
         var spec = self
+        if let repeats {
+            guard repeats >= 1 else {
+                throw SpecError(file: Self.commandLine, line: 0, column: 0, field: "--repeats", message: "must be at least 1")
+            }
+            spec.repeats = repeats
+        }
         for argument in arguments {
             let (name, text) = try Self.override(argument)
             let value = Value(text: text, location: Location(line: 0, column: 0), field: Self.commandLine)

@@ -106,7 +106,7 @@ public struct SweepSpec: Sendable, Equatable {
     public let metric: Metric
     public let maxTrials: Int
     /// Runs of each configuration, with seeds seed, seed+1, ...
-    public let repeats: Int
+    public internal(set) var repeats: Int
     /// Samples of a `random` sweep; nil for the other methods.
     public let count: Int?
     /// Seeds the `random` sampler, so the same file always gives the same trials.
