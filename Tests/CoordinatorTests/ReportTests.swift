@@ -237,6 +237,16 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(Verdict.judge(status: "diverged", epochs: []).kind, .diverged)
         XCTAssertEqual(Verdict.judge(status: "failed", epochs: []).kind, .noData)
         XCTAssertEqual(Verdict.judge(status: "ok", epochs: epochs([nil, nil], ratio: 1e-5)).kind, .healthy)
+        // Saturated units: whatever the ratio, unless the gradient already vanished.
+        var stuck = epochs([2.33, 2.34, 2.33], ratio: 12)
+        stuck[2].saturated = 0.95
+        XCTAssertEqual(Verdict.judge(status: "ok", epochs: stuck).kind, .saturated)
+        stuck[2].saturated = 0.85
+        XCTAssertEqual(Verdict.judge(status: "ok", epochs: stuck).kind, .healthy)
+        stuck[2].saturated = 0.95
+        stuck[2].gradRatio = 1e-5
+        XCTAssertEqual(Verdict.judge(status: "ok", epochs: stuck).kind, .vanishing)
+        XCTAssertEqual(EpochPoint(json: #"{"saturated":[0.9,1.0,"nan"]}"#, epoch: 1)?.saturated ?? 0, 0.95, accuracy: 1e-12)
     }
 
     func testNothingIsFetchedAndEveryDataStringIsEscaped() throws {

@@ -14,6 +14,8 @@ struct EpochPoint {
     var gradNorm: [Double?]
     var updateRatio: [Double?]
     var gradRatio: Double?
+    /// Mean over the hidden layers of the share of activations with a derivative below 0.01.
+    var saturated: Double?
 
     init?(json: String, epoch: Int) {
         guard let o = ReportJSON.object(json) else { return nil }
@@ -26,6 +28,7 @@ struct EpochPoint {
         gradNorm = ReportJSON.numbers(o["grad_norm"])
         updateRatio = ReportJSON.numbers(o["update_ratio"])
         gradRatio = ReportJSON.number(o["grad_ratio"])
+        saturated = ResultsTable.mean(ReportJSON.numbers(o["saturated"]).compactMap { $0 }.filter(\.isFinite))
     }
 }
 

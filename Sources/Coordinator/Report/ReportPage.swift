@@ -298,7 +298,7 @@ enum ReportPage {
         .verdict { display: inline-block; padding: 1px 7px; border-radius: 9px; font-size: 11px; color: #fff;
                    white-space: nowrap; }
         .verdict.vanishing { background: #b03a2e; } .verdict.healthy { background: #1e8449; }
-        .verdict.diverged { background: #7d3c98; } .verdict.nodata { background: #888; }
+        .verdict.diverged { background: #7d3c98; } .verdict.saturated { background: #b9770e; } .verdict.nodata { background: #888; }
         .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(400px, 1fr)); gap: 12px; }
         .card { margin: 0; padding: 8px 10px; border: 1px solid #e1e4e8; border-radius: 6px; background: #fff; }
         .card figcaption { font-size: 13px; margin-bottom: 4px; }

@@ -243,6 +243,7 @@ enum Palette {
     static func verdict(_ v: Verdict.Kind) -> String {
         switch v {
         case .vanishing: return "#b03a2e"
+        case .saturated: return "#b9770e"
         case .healthy: return "#1e8449"
         case .diverged: return "#7d3c98"
         case .noData: return "#888"

@@ -3,7 +3,7 @@ import Foundation
 /// A one-word diagnosis of a trial from what it measured: did the gradient vanish?
 struct Verdict: Equatable {
     enum Kind: String, CaseIterable {
-        case vanishing, healthy, diverged
+        case vanishing, saturated, healthy, diverged
         case noData = "no data"
     }
 
@@ -24,6 +24,10 @@ struct Verdict: Equatable {
     static let plateauTolerance = 0.05
     /// The last epochs looked at for the plateau (fewer when the trial has fewer).
     static let plateauEpochs = 3
+    /// Saturated: on the last epoch, this share of the hidden units' activations (mean over
+    /// the hidden layers) has a derivative below 0.01, so hardly any gradient passes them
+    /// whatever the ratio says: init std 10 drives every sigmoid to 0 or 1.
+    static let saturationThreshold = 0.9
 
     static var rules: [(Kind, String)] {
         [
@@ -31,6 +35,8 @@ struct Verdict: Equatable {
             (.vanishing, "the last epoch's grad_ratio (gradient norm of the first layer / of the head) is below "
                 + "\(ChartSupport.powerOfTen(log10(gradRatioThreshold))) and every train loss of the last \(plateauEpochs) epochs is within "
                 + "\(plateauTolerance) of ln 10 = \(String(format: "%.4f", ln10)) (chance level: the network learns nothing)."),
+            (.saturated, "not vanishing, but on the last epoch at least \(Int(saturationThreshold * 100)) % of the hidden activations "
+                + "(mean over hidden layers) have a derivative below 0.01: saturated sigmoids or dead ReLUs pass almost no gradient."),
             (.healthy, "anything else with at least one epoch measured (a small grad_ratio while the loss still falls counts as healthy)."),
             (.noData, "no epoch was measured (queued, running, or failed before its first epoch)."),
         ]
@@ -57,6 +63,11 @@ struct Verdict: Equatable {
         if let ratio = lastRatio, ratio < gradRatioThreshold, onPlateau {
             return Verdict(kind: .vanishing,
                            reason: "\(ratioText) < \(ChartSupport.powerOfTen(log10(gradRatioThreshold))); \(lossText), within \(plateauTolerance) of ln 10",
+                           gradRatio: lastRatio, plateauLoss: plateauLoss)
+        }
+        if let saturated = epochs.last?.saturated, saturated >= saturationThreshold {
+            return Verdict(kind: .saturated,
+                           reason: "\(HTML.fixed(saturated * 100, 1)) % of hidden activations saturated or dead; \(ratioText); \(lossText)",
                            gradRatio: lastRatio, plateauLoss: plateauLoss)
         }
         var notes: [String] = []
