@@ -45,14 +45,8 @@ struct PromoteCommand: ParsableCommand {
     /// metric over their seeds, each as an entry holding its swept parameters but the seed.
     static func promote(_ trials: [StoredTrial], sweep: SweepRecord, top: Int, repeats: Int,
                         source: String) throws -> ListSweepFile {
-        var order: [String] = []
-        var groups: [String: [StoredTrial]] = [:]
-        for t in trials {
-            if groups[t.configID] == nil { order.append(t.configID) }
-            groups[t.configID, default: []].append(t)
-        }
         let finished = { (members: [StoredTrial]) in members.filter { $0.status == "ok" } }
-        let ranked = ResultsTable.rank(order.map { groups[$0]! }, by: { members in
+        let ranked = ResultsTable.rank(ResultsTable.configurations(trials, id: \.configID), by: { members in
             ResultsTable.mean(finished(members).compactMap { $0.metric(sweep.metric) }.filter(\.isFinite))
         }, goal: sweep.goal).filter { $0.0 != nil }.prefix(top)
         guard !ranked.isEmpty else { throw ValidationError("\(source) has no finished trial to promote") }

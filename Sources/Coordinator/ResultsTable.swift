@@ -28,16 +28,10 @@ enum ResultsTable {
     /// sample standard deviation of each final metric, over the finished ones.
     static func grouped(_ trials: [StoredTrial], metric: String, goal: String) -> String {
         let names = parameterNames(trials).filter { $0 != "seed" }
-        var order: [String] = []
-        var groups: [String: [StoredTrial]] = [:]
-        for t in trials {
-            if groups[t.configID] == nil { order.append(t.configID) }
-            groups[t.configID, default: []].append(t)
-        }
         let stats = finalMetrics.flatMap { ["\($0)_mean", "\($0)_std"] }
         var rows: [(key: Double?, fields: [String])] = []
-        for id in order {
-            let members = groups[id]!
+        for members in configurations(trials, id: \.configID) {
+            let id = members[0].configID
             let finished = members.filter { $0.status == "ok" || $0.status == "diverged" }
             let values = Dictionary(members[0].parameters, uniquingKeysWith: { a, _ in a })
             var fields = [id, members[0].name] + names.map { values[$0] ?? "" }
@@ -77,6 +71,19 @@ enum ResultsTable {
 
     static func rankTrials(_ trials: [StoredTrial], metric: String, goal: String) -> [(Int?, StoredTrial)] {
         rank(trials, by: { $0.status == "ok" || $0.status == "diverged" ? $0.metric(metric) : nil }, goal: goal)
+    }
+
+    /// The repeats of each configuration (items sharing a configuration id), in the order
+    /// each configuration first appears.
+    static func configurations<T>(_ items: [T], id: (T) -> String) -> [[T]] {
+        var order: [String] = []
+        var groups: [String: [T]] = [:]
+        for item in items {
+            let key = id(item)
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(item)
+        }
+        return order.map { groups[$0]! }
     }
 
     /// Sorts best first; items without a value keep their order at the end, unranked.

@@ -95,18 +95,11 @@ struct ReportModel {
         self.metric = metric
         self.goal = goal
         self.generated = generated
-        var order: [String] = []
-        var groups: [String: [ReportTrial]] = [:]
-        for t in trials {
-            if groups[t.stored.configID] == nil { order.append(t.stored.configID) }
-            groups[t.stored.configID, default: []].append(t)
-        }
-        let labels = Self.labels(order.map { groups[$0]! })
-        let configs = order.enumerated().map { index, id in
-            let members = groups[id]!
-            let name = members[0].stored.name
-            return ReportConfig(configID: id, label: labels[index].label, detail: labels[index].detail, trials: members,
-                                published: PublishedResult.forName(name), rank: nil)
+        let groups = ResultsTable.configurations(trials, id: \.stored.configID)
+        let labels = Self.labels(groups)
+        let configs = groups.enumerated().map { index, members in
+            ReportConfig(configID: members[0].stored.configID, label: labels[index].label, detail: labels[index].detail,
+                         trials: members, published: PublishedResult.forName(members[0].stored.name), rank: nil)
         }
         let ranked = ResultsTable.rank(configs, by: { c in
             ResultsTable.mean(c.finished.compactMap { $0.stored.metric(metric) }.filter(\.isFinite))
