@@ -35,4 +35,12 @@ final class ReadySweepsTests: XCTestCase {
         let depths = Set(try trials("depth.yaml").map(\.config.architecture.depth))
         XCTAssertEqual(depths, [3, 7, 15, 30, 50])
     }
+
+    /// The promoted file reruns the search's own trials: each seed-42 trial is one of best.yaml's.
+    func testTheTopThreeComeFromTheSearch() throws {
+        let search = Set(try trials("best.yaml").map(\.id))
+        let top = try trials("best-top3.yaml")
+        XCTAssertEqual(top.count, 9)
+        XCTAssertEqual(top.filter { $0.config.seed == 42 }.filter { search.contains($0.id) }.count, 3)
+    }
 }
