@@ -21,6 +21,14 @@ struct ServeOptions: ParsableArguments {
 
     @Option(help: "Attempts per trial before it is marked failed.")
     var maxAttempts: Int = 3
+
+    func server(endpoint: String) -> CoordinatorServer.Options {
+        var options = CoordinatorServer.Options(endpoint: endpoint)
+        options.heartbeatInterval = heartbeat
+        options.liveness = liveness
+        options.maxAttempts = maxAttempts
+        return options
+    }
 }
 
 /// The sweep file and what the command line changes in it; shared by `run` and `serve`.
@@ -39,6 +47,11 @@ struct SweepArguments: ParsableArguments {
     var repeats: Int?
 
     var entries: [String] { only.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? [] }
+
+    /// What changes the file, as typed: recorded with the file's text in the database.
+    var changes: [String] {
+        overrides + (only.map { ["--only", $0] } ?? []) + (repeats.map { ["--repeats", "\($0)"] } ?? [])
+    }
 }
 
 /// Loads the spec, applies the command line, expands it and registers the trials the database
@@ -54,10 +67,7 @@ func openSweep(_ arguments: SweepArguments, database: String, maxAttempts: Int) 
     }
     let store = try SweepStore(path: database)
     var yaml = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-    let options = (arguments.only.map { ["--only", $0] } ?? []) + (arguments.repeats.map { ["--repeats", "\($0)"] } ?? [])
-    if !arguments.overrides.isEmpty || !options.isEmpty {
-        yaml += "\n# command line: \((arguments.overrides + options).joined(separator: " "))\n"
-    }
+    if !arguments.changes.isEmpty { yaml += "\n# command line: \(arguments.changes.joined(separator: " "))\n" }
     let added = try store.register(
         SweepRecord(name: spec.name, spec: yaml, metric: spec.metric.name.rawValue, goal: spec.metric.goal.rawValue,
                     maxAttempts: maxAttempts),
@@ -86,11 +96,7 @@ struct ServeCommand: ParsableCommand {
 
     func run() throws {
         let store = try openSweep(sweep, database: db, maxAttempts: serve.maxAttempts)
-        var options = CoordinatorServer.Options(endpoint: bind)
-        options.heartbeatInterval = serve.heartbeat
-        options.liveness = serve.liveness
-        options.maxAttempts = serve.maxAttempts
-        try CoordinatorServer(store: store, options: options).run()
+        try CoordinatorServer(store: store, options: serve.server(endpoint: bind)).run()
     }
 }
 

@@ -31,10 +31,7 @@ struct RunCommand: ParsableCommand {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let database = db ?? (out as NSString).appendingPathComponent("sweep.db")
         let store = try openSweep(sweep, database: database, maxAttempts: serve.maxAttempts)
-        var options = CoordinatorServer.Options(endpoint: bind)
-        options.heartbeatInterval = serve.heartbeat
-        options.liveness = serve.liveness
-        options.maxAttempts = serve.maxAttempts
+        var options = serve.server(endpoint: bind)
         // Split the cores between the workers: two processes with two BLAS threads each on
         // two cores lose 25-40 % (docs/performance.md).
         options.threadsPerTrial = threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / max(localWorkers, 1))
