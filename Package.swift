@@ -29,13 +29,18 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
+        // libxsmm ships only a static library; its just-in-time kernels run the small products.
+        .systemLibrary(name: "CXSMM", providers: [.apt(["libxsmm-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // libzmq's pkg-config file carries an -isystem flag SwiftPM drops; zmq.h is in /usr/include.
         .systemLibrary(name: "CZMQ", providers: [.apt(["libzmq3-dev"])]),
+        // Element-wise kernels built for AVX-512, AVX2 and baseline, chosen when loaded. No
+        // contraction into fused multiply-adds: every clone computes the same bits.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
         .target(
             name: "MLPKit",
             dependencies: [
-                "CBLAS", "CZlib",
+                "CBLAS", "CKernels", "CXSMM", "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: fastMath),

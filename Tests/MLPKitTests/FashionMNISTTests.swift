@@ -33,16 +33,17 @@ final class FashionMNISTTests: XCTestCase {
         XCTAssertEqual(set.test.count, 10_000)
         XCTAssertEqual(set.train.featureCount, 784)
         XCTAssertEqual(set.train.classCount, 10)
-        XCTAssertEqual(set.train.images.count, 60_000 * 784)
-        XCTAssertEqual(set.test.images.count, 10_000 * 784)
+        XCTAssertEqual(set.train.pixels.count, 60_000 * 784)
+        XCTAssertEqual(set.test.pixels.count, 10_000 * 784)
         XCTAssertEqual(classCounts(set.train.labels), Array(repeating: 6_000, count: 10))
         XCTAssertEqual(classCounts(set.test.labels), Array(repeating: 1_000, count: 10))
-        XCTAssertTrue(pixelRange(set.train.images) == (0, 1))
-        XCTAssertTrue(pixelRange(set.test.images) == (0, 1))
+        XCTAssertTrue(pixelRange(set.train.pixels) == (0, 255))
+        XCTAssertTrue(pixelRange(set.test.pixels) == (0, 255))
         // Known values of the official files: first labels, and the first image's pixel sum.
         XCTAssertEqual(Array(set.train.labels.prefix(4)), [9, 0, 0, 3])
         XCTAssertEqual(Array(set.test.labels.prefix(4)), [9, 2, 1, 1])
-        XCTAssertEqual(set.train.images[0..<784].reduce(0, +) * 255, 76_247, accuracy: 0.1)
+        XCTAssertEqual(set.train.pixels[0..<784].reduce(0) { $0 + Int($1) }, 76_247)
+        XCTAssertEqual(set.train.image(0).reduce(0, +) * 255, 76_247, accuracy: 0.1)
     }
 
     func testStandardLocationsFollowTheDocumentedOrder() {
@@ -106,9 +107,10 @@ final class FashionMNISTTests: XCTestCase {
             expected: Self.synthetic)
         XCTAssertEqual(set.train.labels, [0, 1, 2, 3, 4, 5])
         XCTAssertEqual(set.test.labels, [0, 1, 2, 3])
-        XCTAssertEqual(set.train.images.count, 6 * 784)
-        for i in [0, 1, 783, 784, 6 * 784 - 1] {
-            XCTAssertEqual(set.train.images[i], Float(i % 256) / 255, "pixel \(i)")
+        XCTAssertEqual(set.train.pixels.count, 6 * 784)
+        // The eight-lane conversion gives exactly the scalar `pixel / 255`.
+        for i in 0..<6 {
+            XCTAssertEqual(set.train.image(i), (0..<784).map { Float((i * 784 + $0) % 256) / 255 }, "image \(i)")
         }
     }
 
@@ -237,9 +239,9 @@ final class FashionMNISTTests: XCTestCase {
     // MARK: Helpers
 
     /// Smallest and largest value in one raw pass; `min()` and `max()` are slow in debug builds.
-    private func pixelRange(_ pixels: [Float]) -> (Float, Float) {
+    private func pixelRange(_ pixels: [UInt8]) -> (UInt8, UInt8) {
         pixels.withUnsafeBufferPointer { buffer in
-            var (low, high) = (Float.infinity, -Float.infinity)
+            var (low, high) = (UInt8.max, UInt8.min)
             for value in buffer {
                 low = Swift.min(low, value)
                 high = Swift.max(high, value)

@@ -154,6 +154,33 @@ final class GradientCheckTests: XCTestCase {
         XCTAssertTrue(fastExp(1000).isFinite)
     }
 
+    /// Sigmoid, tanh and SiLU run in C clones for AVX-512, AVX2 or baseline (CKernels); the
+    /// clone this CPU picks must give exactly the bits of the Swift `fastExp` formulas, at
+    /// the clamps, the extremes, NaN, and 1,000 values across the range (so the 16-lane
+    /// body and the tail both run).
+    func testExpActivationsGiveTheBitsOfFastExp() {
+        var rng = Xoshiro256(seed: 3)
+        var z: [Float] = [-1000, -88.3, -87.3, -44, -20, -1e-3, 0, -0, 1e-30, 0.5, 20, 44, 87.3, 88.3, 1000,
+                          .infinity, -.infinity, .nan]
+        z += (0..<1000).map { _ in Float(rng.nextUnitDouble() * 60 - 30) }
+        let formulas: [(Activation, (Float) -> Float)] = [
+            (.sigmoid, { 1 / (1 + fastExp(-$0)) }),
+            (.tanh, { 1 - 2 / (fastExp(2 * $0) + 1) }),
+            (.silu, { $0 / (1 + fastExp(-$0)) }),
+        ]
+        for (activation, formula) in formulas {
+            var a = [Float](repeating: 0, count: z.count)
+            z.withUnsafeBufferPointer { pz in
+                a.withUnsafeMutableBufferPointer { activation.forward(pz.baseAddress!, $0.baseAddress!, count: z.count) }
+            }
+            for (x, got) in zip(z, a) {
+                let want = formula(x)
+                XCTAssertTrue(got.bitPattern == want.bitPattern || (got.isNaN && want.isNaN),
+                              "\(activation)(\(x)) = \(got), fastExp formula gives \(want)")
+            }
+        }
+    }
+
     func testActivationDerivativesMatchFiniteDifferences() {
         for activation in Activation.allCases {
             for z: Float in [-3, -0.7, -0.05, 0.05, 0.4, 2.5] {

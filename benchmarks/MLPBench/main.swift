@@ -4,16 +4,22 @@ import MLPKit
 // mlpbench: training speed of one configuration (default: the seed's Model 3) at several
 // batch sizes, beside the GEMM-only ceiling of the same network on this machine.
 //
-//   mlpbench [batches=512,64] [seconds=3] [key=value ...]   (any `worker train` parameter)
+//   mlpbench [batches=512,64] [seconds=3] [kernels=openblas] [ceiling=no] [key=value ...]
+//   (key=value: any `worker train` parameter; kernels=openblas: OpenBLAS for every product)
 
 BLASRuntime.ensureFastKernels()
 
 var batches = [512, 64]
 var seconds = 3.0
+var measuresCeiling = true   // ceiling=no: training only (for a profiler)
 var trialArguments: [String] = []
 for argument in CommandLine.arguments.dropFirst() {
     if argument.hasPrefix("batches=") {
         batches = argument.dropFirst(8).split(separator: ",").compactMap { Int($0) }
+    } else if argument == "ceiling=no" {
+        measuresCeiling = false
+    } else if argument.hasPrefix("kernels=") {
+        BLAS.allowsSmallKernels = argument != "kernels=openblas"
     } else if argument.hasPrefix("seconds=") {
         seconds = Double(argument.dropFirst(8)) ?? seconds
     } else {
@@ -38,25 +44,16 @@ print("batch   train samples/s   GEMM-only samples/s   share of GEMM ceiling")
 @MainActor func trainingRate(batch: Int) -> Double {
     let network = Network(a, maxRows: batch, seed: base.seed)
     let optimizer = Optimizer(base.optimizer, parameters: network.parameters)
-    var x = Matrix(rows: batch, cols: a.inputs)
+    var batcher = Batcher(data: data.train, maxRows: batch)
     var rng = Xoshiro256(seed: 1)
     var order = Array(0..<data.train.count)
     rng.shuffle(&order)
-    var labels = [Int32](repeating: 0, count: batch)
     var cursor = 0
     func step() {
         if cursor + batch > order.count { cursor = 0 }
-        data.train.images.withUnsafeBufferPointer { src in
-            x.storage.withUnsafeMutableBufferPointer { dst in
-                for r in 0..<batch {
-                    let i = order[cursor + r]
-                    memcpy(dst.baseAddress! + r * a.inputs, src.baseAddress! + i * a.inputs, a.inputs * 4)
-                    labels[r] = Int32(data.train.labels[i])
-                }
-            }
-        }
+        batcher.load(order[cursor..<cursor + batch])
         cursor += batch
-        _ = network.trainStep(x, labels: labels[...])
+        _ = network.trainStep(batcher.input, labels: batcher.batchLabels)
         optimizer.step(lr: base.lr)
     }
     return measure(step) * Double(batch)
@@ -97,6 +94,7 @@ print("batch   train samples/s   GEMM-only samples/s   share of GEMM ceiling")
 
 for batch in batches {
     let train = trainingRate(batch: batch)
+    guard measuresCeiling else { print(String(format: "%5d   %15.0f", batch, train)); continue }
     let ceiling = gemmRate(batch: batch)
     print(String(format: "%5d   %15.0f   %19.0f   %20.0f%%", batch, train, ceiling, 100 * train / ceiling))
 }

@@ -1,10 +1,12 @@
-/// A labelled image set held in memory, ready for training: pixels already scaled to [0, 1].
+/// A labelled image set held in memory, ready for training.
 ///
-/// Images are stored row-major, one image per row of `featureCount` floats, so a mini-batch
-/// is a gather of rows and the first layer's GEMM reads it directly.
+/// Pixels stay the bytes of the files, one image per row of `featureCount`, and become
+/// floats (pixel / 255) only when a mini-batch is gathered: a quarter of the memory of a
+/// float copy (47 MB instead of 188 MB for the training set), and a quarter of the bytes
+/// a random mini-batch pulls from memory, which made the gather 5-15 % of a training step.
 public struct Dataset: Sendable {
-    /// `count * featureCount` floats, pixel / 255.
-    public var images: [Float]
+    /// `count * featureCount` pixel bytes.
+    public var pixels: [UInt8]
     /// `count` class indices in `0..<classCount`.
     public var labels: [UInt8]
     public let featureCount: Int
@@ -12,11 +14,37 @@ public struct Dataset: Sendable {
 
     public var count: Int { labels.count }
 
-    public init(images: [Float], labels: [UInt8], featureCount: Int, classCount: Int) {
-        precondition(images.count == labels.count * featureCount, "images and labels disagree")
-        self.images = images
+    public init(pixels: [UInt8], labels: [UInt8], featureCount: Int, classCount: Int) {
+        precondition(pixels.count == labels.count * featureCount, "images and labels disagree")
+        self.pixels = pixels
         self.labels = labels
         self.featureCount = featureCount
         self.classCount = classCount
+    }
+
+    /// Image `index` as the network sees it: `featureCount` floats, pixel / 255.
+    public func image(_ index: Int) -> [Float] {
+        [Float](unsafeUninitializedCapacity: featureCount) { out, initialized in
+            copyImage(index, to: out.baseAddress!)
+            initialized = featureCount
+        }
+    }
+
+    /// Writes image `index` as `featureCount` floats, pixel / 255, to `out`.
+    ///
+    /// Divides rather than multiplying by 1/255, eight lanes at a time: the same correctly
+    /// rounded values as a scalar `Float(pixel) / 255`, so results do not depend on the path.
+    func copyImage(_ index: Int, to out: UnsafeMutablePointer<Float>) {
+        let f = featureCount
+        pixels.withUnsafeBufferPointer { all in
+            let row = all.baseAddress! + index * f
+            var j = 0
+            while j + 8 <= f {
+                let bytes = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<UInt8>.self)
+                (Lanes(bytes) / 255).store(to: out + j)
+                j += 8
+            }
+            while j < f { out[j] = Float(row[j]) / 255; j += 1 }
+        }
     }
 }

@@ -98,7 +98,7 @@ public struct FashionMNIST: Sendable {
         let images = try content("\(prefix)-images-idx3-ubyte.gz")
         let labels = try content("\(prefix)-labels-idx1-ubyte.gz")
         return Dataset(
-            images: try IDX.images(images.bytes, count: count, file: images.path),
+            pixels: try IDX.images(images.bytes, count: count, file: images.path),
             labels: try IDX.labels(labels.bytes, count: count, file: labels.path),
             featureCount: IDX.side * IDX.side, classCount: IDX.classCount)
     }

@@ -9,8 +9,8 @@ enum IDX {
     static let side = 28
     static let classCount = 10
 
-    /// The pixels of an `idx3` image file as `count * 784` floats, pixel / 255, row-major.
-    static func images(_ bytes: [UInt8], count: Int, file: String) throws(DataError) -> [Float] {
+    /// The pixels of an `idx3` image file: `count * 784` bytes, row-major.
+    static func images(_ bytes: [UInt8], count: Int, file: String) throws(DataError) -> [UInt8] {
         let header = 16
         try check(bytes, magic: imagesMagic, headerSize: header, file: file)
         let (fileCount, rows, cols) = (field(bytes, 4), field(bytes, 8), field(bytes, 12))
@@ -22,17 +22,7 @@ enum IDX {
         }
         let pixelCount = count * side * side
         try checkSize(bytes, expected: header + pixelCount, file: file)
-
-        // One pass over raw buffers: this loop converts 47 M pixels on every training run.
-        return [Float](unsafeUninitializedCapacity: pixelCount) { floats, initialized in
-            bytes.withUnsafeBufferPointer { raw in
-                let pixels = UnsafeBufferPointer(rebasing: raw[header...])
-                for i in 0..<pixelCount {
-                    floats[i] = Float(pixels[i]) / 255
-                }
-            }
-            initialized = pixelCount
-        }
+        return Array(bytes[header...])
     }
 
     /// The class indices of an `idx1` label file, each checked to be below 10.

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CKernels
 
 /// The hidden-layer non-linearities, forward and backward side by side.
 ///
@@ -18,11 +19,11 @@ public enum Activation: String, CaseIterable, Sendable {
     /// `a = f(z)` over `count` elements.
     public func forward(_ z: UnsafePointer<Float>, _ a: UnsafeMutablePointer<Float>, count: Int) {
         switch self {
-        case .sigmoid: mapLanes(Sigmoid.self, z, a, count: count)
-        case .tanh: mapLanes(Tanh.self, z, a, count: count)
+        case .sigmoid: vgsweep_sigmoid(z, a, count)
+        case .tanh: vgsweep_tanh(z, a, count)
         case .relu: mapLanes(ReLU.self, z, a, count: count)
         case .leakyRelu: mapLanes(LeakyReLU.self, z, a, count: count)
-        case .silu: mapLanes(SiLU.self, z, a, count: count)
+        case .silu: vgsweep_silu(z, a, count)
         case .elu:
             for i in 0..<count { let x = z[i]; a[i] = x > 0 ? x : expm1f(x) }
         case .selu:
@@ -37,13 +38,10 @@ public enum Activation: String, CaseIterable, Sendable {
 
     // The vectorised forward functions, as types so the generic loop is specialised and
     // inlined for each (a closure per case was not inlined and cost 4x the backward pass).
-    private enum Sigmoid: LaneFunction { @inline(__always) static func apply(_ x: Lanes) -> Lanes { 1 / (1 + fastExp(-x)) } }
-    private enum Tanh: LaneFunction { @inline(__always) static func apply(_ x: Lanes) -> Lanes { 1 - 2 / (fastExp(2 * x) + 1) } }
     private enum ReLU: LaneFunction { @inline(__always) static func apply(_ x: Lanes) -> Lanes { x.replacing(with: 0, where: x .< 0) } }
     private enum LeakyReLU: LaneFunction {
         @inline(__always) static func apply(_ x: Lanes) -> Lanes { x.replacing(with: x * Activation.leakySlope, where: x .< 0) }
     }
-    private enum SiLU: LaneFunction { @inline(__always) static func apply(_ x: Lanes) -> Lanes { x / (1 + fastExp(-x)) } }
 
     /// `dz = da * f'(z)` over `count` elements; `dz` may alias `da`.
     /// Each case is `derivative` written on eight lanes (GELU stays scalar).

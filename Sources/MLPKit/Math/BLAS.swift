@@ -1,10 +1,16 @@
 import CBLAS
 
-/// The matrix products of MLPKit, all through OpenBLAS's `cblas_sgemm`.
+/// The matrix products of MLPKit: libxsmm's just-in-time kernels where they apply
+/// (`SmallGEMM`), OpenBLAS's `cblas_sgemm` everywhere else.
 ///
-/// Transposes are passed to BLAS as flags, never materialised: a weight gradient `Xᵀ·dY`
-/// reads `X` in place.
+/// Transposes are passed as flags, never materialised: a weight gradient `Xᵀ·dY` reads `X`
+/// in place. Which library runs a product depends only on its shape and the thread count,
+/// so a trial's numbers stay bit-identical from run to run.
 public enum BLAS {
+    /// Whether products may go to libxsmm; off only to measure OpenBLAS alone (mlpbench).
+    /// Set it before training starts: it is read by every product, from any thread.
+    nonisolated(unsafe) public static var allowsSmallKernels = true
+
     /// `c = alpha * op(a) * op(b) + beta * c` over the rows in use of each operand.
     public static func gemm(_ a: Matrix, transposeA: Bool = false,
                             _ b: Matrix, transposeB: Bool = false,
@@ -19,6 +25,10 @@ public enum BLAS {
         a.storage.withUnsafeBufferPointer { pa in
             b.storage.withUnsafeBufferPointer { pb in
                 c.storage.withUnsafeMutableBufferPointer { pc in
+                    if allowsSmallKernels, !transposeB, alpha == 1, beta == 0 || beta == 1, threads == 1,
+                       SmallGEMM.run(pa.baseAddress!, lda: a.cols, transposeA: transposeA,
+                                     pb.baseAddress!, ldb: b.cols, pc.baseAddress!, ldc: c.cols,
+                                     m: m, n: n, k: k, accumulate: beta == 1) { return }
                     cblas_sgemm(CblasRowMajor,
                                 transposeA ? CblasTrans : CblasNoTrans,
                                 transposeB ? CblasTrans : CblasNoTrans,
