@@ -1,4 +1,5 @@
 #include "CKernels.h"
+#include "clones.h"
 #include <stdint.h>
 #include <string.h>
 
@@ -24,12 +25,6 @@ static inline float fast_exp(float x) {
     memcpy(&scale, &scale_bits, sizeof scale);
     return p * scale;
 }
-
-#if defined(__x86_64__)
-#define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define CLONES
-#endif
 
 CLONES void vgsweep_sigmoid(const float *restrict z, float *restrict a, long count) {
     for (long i = 0; i < count; i++) a[i] = 1.0f / (1.0f + fast_exp(-z[i]));

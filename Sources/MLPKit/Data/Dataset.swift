@@ -1,3 +1,5 @@
+import CKernels
+
 /// A labelled image set held in memory, ready for training.
 ///
 /// Pixels stay the bytes of the files, one image per row of `featureCount`, and become
@@ -25,26 +27,18 @@ public struct Dataset: Sendable {
     /// Image `index` as the network sees it: `featureCount` floats, pixel / 255.
     public func image(_ index: Int) -> [Float] {
         [Float](unsafeUninitializedCapacity: featureCount) { out, initialized in
-            copyImage(index, to: out.baseAddress!)
+            gather([index][...], into: out.baseAddress!)
             initialized = featureCount
         }
     }
 
-    /// Writes image `index` as `featureCount` floats, pixel / 255, to `out`.
-    ///
-    /// Divides rather than multiplying by 1/255, eight lanes at a time: the same correctly
-    /// rounded values as a scalar `Float(pixel) / 255`, so results do not depend on the path.
-    func copyImage(_ index: Int, to out: UnsafeMutablePointer<Float>) {
-        let f = featureCount
+    /// Writes the images `indices`, one after another, as floats (pixel / 255) to `out`.
+    /// The division gives the correctly rounded `Float(pixel) / 255` of every path.
+    func gather(_ indices: ArraySlice<Int>, into out: UnsafeMutablePointer<Float>) {
         pixels.withUnsafeBufferPointer { all in
-            let row = all.baseAddress! + index * f
-            var j = 0
-            while j + 8 <= f {
-                let bytes = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<UInt8>.self)
-                (Lanes(bytes) / 255).store(to: out + j)
-                j += 8
+            indices.withUnsafeBufferPointer { rows in
+                vgsweep_gather_pixels(all.baseAddress!, rows.baseAddress!, rows.count, featureCount, out)
             }
-            while j < f { out[j] = Float(row[j]) / 255; j += 1 }
         }
     }
 }

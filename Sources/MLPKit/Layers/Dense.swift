@@ -21,19 +21,19 @@ public final class Dense {
         set { weight.isFrozen = newValue; bias.isFrozen = newValue }
     }
 
-    /// The bias is copied into every row first and the product added onto it (beta = 1),
-    /// which saves the pass over `y` that BLAS would spend zeroing it.
+    /// The product first, then the bias added row by row in one vectorised pass.
     public func forward(_ x: Matrix, into y: inout Matrix) {
         y.setRows(x.rows)
+        BLAS.gemm(x, weight.value, into: &y)
         let rows = y.rows, cols = y.cols
         bias.value.storage.withUnsafeBufferPointer { b in
             y.storage.withUnsafeMutableBufferPointer { out in
                 for r in 0..<rows {
-                    (out.baseAddress! + r * cols).update(from: b.baseAddress!, count: cols)
+                    let row = out.baseAddress! + r * cols
+                    mapLanes(row, b.baseAddress!, row, count: cols) { $0 + $1 }
                 }
             }
         }
-        BLAS.gemm(x, weight.value, into: &y, beta: 1)
     }
 
     /// Parameter gradients `dW = xᵀ·dy` and `db = Σ_rows dy`; nothing when frozen.

@@ -48,6 +48,20 @@ func mapLanes<F: LaneFunction>(_ f: F.Type, _ x: UnsafePointer<Float>, _ out: Un
     }
 }
 
+/// `out[i] = f(x[i], y[i])` eight at a time; `out` may alias either input.
+@inline(__always)
+func mapLanes(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
+              _ out: UnsafeMutablePointer<Float>, count: Int, _ f: (Lanes, Lanes) -> Lanes) {
+    forEachLaneGroup(count) { i, lanes in
+        if lanes == 8 {
+            f(Lanes(load: x + i), Lanes(load: y + i)).store(to: out + i)
+        } else {
+            f(Lanes(loadPartial: x + i, count: lanes), Lanes(loadPartial: y + i, count: lanes))
+                .storePartial(to: out + i, count: lanes)
+        }
+    }
+}
+
 /// `out[i] = f(x[i], y[i], z[i])` eight at a time; `out` may alias any input.
 @inline(__always)
 func mapLanes(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ z: UnsafePointer<Float>,

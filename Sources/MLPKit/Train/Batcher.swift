@@ -14,11 +14,8 @@ public struct Batcher {
 
     /// Loads the rows `indices` (at most `maxRows` of them).
     public mutating func load(_ indices: ArraySlice<Int>) {
-        let f = data.featureCount
         input.setRows(indices.count)
-        input.storage.withUnsafeMutableBufferPointer { dst in
-            for (r, i) in indices.enumerated() { data.copyImage(i, to: dst.baseAddress! + r * f) }
-        }
+        input.storage.withUnsafeMutableBufferPointer { data.gather(indices, into: $0.baseAddress!) }
         for (r, i) in indices.enumerated() { labels[r] = Int32(data.labels[i]) }
     }
 
