@@ -28,7 +28,7 @@ enum SmallGEMM {
                     _ b: UnsafePointer<Float>, ldb: Int,
                     _ c: UnsafeMutablePointer<Float>, ldc: Int,
                     m: Int, n: Int, k: Int, accumulate: Bool) -> Bool {
-        guard max(m, n, k) <= maxDimension,
+        guard k > 0, max(m, n, k) <= maxDimension,
               let kernel = vgsweep_xsmm_kernel(Int32(n), Int32(m), Int32(k), Int32(ldb), Int32(lda), Int32(ldc),
                                                transposeA ? 1 : 0, accumulate ? 1 : 0)
         else { return false }
