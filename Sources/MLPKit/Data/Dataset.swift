@@ -3,9 +3,9 @@ import CKernels
 /// A labelled image set held in memory, ready for training.
 ///
 /// Pixels stay the bytes of the files, one image per row of `featureCount`, and become
-/// floats (pixel / 255) only when a mini-batch is gathered: a quarter of the memory of a
-/// float copy (47 MB instead of 188 MB for the training set), and a quarter of the bytes
-/// a random mini-batch pulls from memory, which made the gather 5-15 % of a training step.
+/// floats (pixel / 255) only when a mini-batch is gathered: each worker holds 47 MB for the
+/// training set instead of a 188 MB float copy, and a random mini-batch pulls a quarter of
+/// the bytes from memory.
 public struct Dataset: Sendable {
     /// `count * featureCount` pixel bytes.
     public var pixels: [UInt8]

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Gathers mini-batches by index into one preallocated input matrix and label array.
 public struct Batcher {
     public private(set) var input: Matrix
