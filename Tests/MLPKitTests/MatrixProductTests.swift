@@ -71,13 +71,40 @@ final class MatrixProductTests: XCTestCase {
                     c.withUnsafeMutableBufferPointer { pc in
                         SmallGEMM.run(pa.baseAddress!, lda: 128, transposeA: transposeA, pb.baseAddress!, ldb: 128,
                                       pc.baseAddress!, ldc: 128, m: transposeA ? 128 : 64, n: 128,
-                                      k: transposeA ? 64 : 128, accumulate: false)
+                                      k: transposeA ? 64 : 128, accumulate: false, threads: 1)
                     }
                 }
             }
             XCTAssertTrue(ran, "no libxsmm kernel (transposeA \(transposeA)) on \(SmallGEMM.targetArchitecture)")
             XCTAssertEqual(c[0], transposeA ? 128 : 256)
         }
+        #endif
+    }
+
+    /// With more BLAS threads, the first layer's 512-row product is left to OpenBLAS (which
+    /// shares it out) and a 512 x 128 x 128 one stays with libxsmm; with one thread, both
+    /// run in libxsmm. A refused product is not touched.
+    func testMoreThreadsLeaveBigProductsToOpenBLAS() {
+        #if arch(x86_64)
+        let x = [Float](repeating: 1, count: 512 * 784), w = [Float](repeating: 1, count: 784 * 128)
+        var y = [Float](repeating: -1, count: 512 * 128)
+        func run(inputs: Int, threads: Int) -> Bool {
+            x.withUnsafeBufferPointer { px in
+                w.withUnsafeBufferPointer { pw in
+                    y.withUnsafeMutableBufferPointer { py in
+                        SmallGEMM.run(px.baseAddress!, lda: inputs, transposeA: false, pw.baseAddress!, ldb: 128,
+                                      py.baseAddress!, ldc: 128, m: 512, n: 128, k: inputs,
+                                      accumulate: false, threads: threads)
+                    }
+                }
+            }
+        }
+        XCTAssertFalse(run(inputs: 784, threads: 2))
+        XCTAssertEqual(y[0], -1)
+        XCTAssertTrue(run(inputs: 128, threads: 2))
+        XCTAssertEqual(y[0], 128)
+        XCTAssertTrue(run(inputs: 784, threads: 1))
+        XCTAssertEqual(y[0], 784)
         #endif
     }
 }

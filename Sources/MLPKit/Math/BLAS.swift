@@ -25,10 +25,10 @@ public enum BLAS {
         a.storage.withUnsafeBufferPointer { pa in
             b.storage.withUnsafeBufferPointer { pb in
                 c.storage.withUnsafeMutableBufferPointer { pc in
-                    if allowsSmallKernels, !transposeB, alpha == 1, beta == 0 || beta == 1, threads == 1,
+                    if allowsSmallKernels, !transposeB, alpha == 1, beta == 0 || beta == 1,
                        SmallGEMM.run(pa.baseAddress!, lda: a.cols, transposeA: transposeA,
                                      pb.baseAddress!, ldb: b.cols, pc.baseAddress!, ldc: c.cols,
-                                     m: m, n: n, k: k, accumulate: beta == 1) { return }
+                                     m: m, n: n, k: k, accumulate: beta == 1, threads: threads) { return }
                     cblas_sgemm(CblasRowMajor,
                                 transposeA ? CblasTrans : CblasNoTrans,
                                 transposeB ? CblasTrans : CblasNoTrans,

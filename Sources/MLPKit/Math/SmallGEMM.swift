@@ -5,12 +5,16 @@ import CXSMM
 /// A training step's products are small (64 x 128 x 128 at the seed's batch size), and on
 /// those OpenBLAS spends a third of its time packing operands into its block layout and
 /// zeroing outputs. libxsmm's kernels read the operands in place: 180-190 GFLOP/s against
-/// OpenBLAS's 100-150 on this machine kind (docs/performance.md). Its kernels are single
-/// threaded and have no transposed first operand, so `BLAS.gemm` uses them only for one
-/// thread and only where they apply; everything else goes to OpenBLAS.
+/// OpenBLAS's 100-150 on this machine kind (docs/performance.md). Its kernels have no
+/// transposed first operand and run on one thread; everything else goes to OpenBLAS.
 enum SmallGEMM {
     /// Larger products go to OpenBLAS, which blocks them for the caches.
     static let maxDimension = 1024
+
+    /// With more than one BLAS thread, products above this many multiply-adds go to
+    /// OpenBLAS, which shares them out; below it (512 x 128 x 128 and smaller) a second
+    /// OpenBLAS thread gains less than libxsmm's single one (docs/performance.md).
+    static let singleThreadLimit = 512 * 128 * 128
 
     /// The instruction set libxsmm generates code for, e.g. "clx" (AVX-512) or "hsw" (AVX2).
     static var targetArchitecture: String {
@@ -27,8 +31,8 @@ enum SmallGEMM {
     static func run(_ a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
                     _ b: UnsafePointer<Float>, ldb: Int,
                     _ c: UnsafeMutablePointer<Float>, ldc: Int,
-                    m: Int, n: Int, k: Int, accumulate: Bool) -> Bool {
-        guard k > 0, max(m, n, k) <= maxDimension,
+                    m: Int, n: Int, k: Int, accumulate: Bool, threads: Int) -> Bool {
+        guard k > 0, max(m, n, k) <= maxDimension, threads == 1 || m * n * k <= singleThreadLimit,
               let kernel = vgsweep_xsmm_kernel(Int32(n), Int32(m), Int32(k), Int32(ldb), Int32(lda), Int32(ldc),
                                                transposeA ? 1 : 0, accumulate ? 1 : 0)
         else { return false }
