@@ -10,6 +10,14 @@ let fastMath: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
 ]
 
+/// libxsmm's just-in-time kernels (Debian's libxsmm-dev) exist for x86-64 only; elsewhere
+/// every product goes to OpenBLAS (`SmallGEMM` checks `canImport(CXSMM)`).
+#if arch(x86_64)
+let smallKernels: [Target.Dependency] = ["CXSMM"]
+#else
+let smallKernels: [Target.Dependency] = []
+#endif
+
 let package = Package(
     name: "vgsweep",
     platforms: [.macOS(.v14)],
@@ -40,9 +48,9 @@ let package = Package(
         .target(
             name: "MLPKit",
             dependencies: [
-                "CBLAS", "CKernels", "CXSMM", "CZlib",
+                "CBLAS", "CKernels", "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
-            ],
+            ] + smallKernels,
             swiftSettings: fastMath),
         /// What coordinator and worker share: the sweep spec, trial identity, the wire protocol
         /// and the ZeroMQ transport.

@@ -1,4 +1,6 @@
+#if canImport(CXSMM)
 import CXSMM
+#endif
 
 /// Matrix products through kernels that libxsmm compiles just in time for this CPU.
 ///
@@ -18,8 +20,12 @@ enum SmallGEMM {
 
     /// The instruction set libxsmm generates code for, e.g. "clx" (AVX-512) or "hsw" (AVX2).
     static var targetArchitecture: String {
+        #if canImport(CXSMM)
         guard let name = libxsmm_get_target_arch() else { return "unknown" }
         return String(cString: name)
+        #else
+        return "none (not built on this architecture)"
+        #endif
     }
 
     /// Row-major `c = op(a)·b` (`+ c` when `accumulate`), `m x n` from an inner dimension
@@ -32,11 +38,15 @@ enum SmallGEMM {
                     _ b: UnsafePointer<Float>, ldb: Int,
                     _ c: UnsafeMutablePointer<Float>, ldc: Int,
                     m: Int, n: Int, k: Int, accumulate: Bool, threads: Int) -> Bool {
+        #if canImport(CXSMM)
         guard k > 0, max(m, n, k) <= maxDimension, threads == 1 || m * n * k <= singleThreadLimit,
               let kernel = vgsweep_xsmm_kernel(Int32(n), Int32(m), Int32(k), Int32(ldb), Int32(lda), Int32(ldc),
                                                transposeA ? 1 : 0, accumulate ? 1 : 0)
         else { return false }
         vgsweep_xsmm_run(kernel, b, a, c)
         return true
+        #else
+        return false
+        #endif
     }
 }
