@@ -75,7 +75,7 @@ final class MatrixProductTests: XCTestCase {
                     }
                 }
             }
-            XCTAssertTrue(ran, "no libxsmm kernel (transposeA \(transposeA)) on \(SmallGEMM.targetArchitecture)")
+            XCTAssertTrue(ran, "no libxsmm kernel (transposeA \(transposeA)) on \(SmallGEMM.targetArchitecture ?? "no libxsmm")")
             XCTAssertEqual(c[0], transposeA ? 128 : 256)
         }
         #endif

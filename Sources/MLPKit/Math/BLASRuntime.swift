@@ -52,7 +52,10 @@ public enum BLASRuntime {
     /// One line for logs: which kernel and how many threads.
     public static var summary: String {
         let forced = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"].map { " (OPENBLAS_CORETYPE=\($0))" } ?? ""
-        let small = BLAS.allowsSmallKernels ? "; small products: libxsmm \(SmallGEMM.targetArchitecture) JIT kernels, 1 thread" : ""
+        var small = ""
+        if BLAS.allowsSmallKernels, let architecture = SmallGEMM.targetArchitecture {
+            small = "; small products: libxsmm \(architecture) JIT kernels, 1 thread"
+        }
         return "BLAS: OpenBLAS \(BLAS.coreName) kernels\(forced), \(BLAS.threads) thread\(BLAS.threads == 1 ? "" : "s")\(small)"
     }
 }

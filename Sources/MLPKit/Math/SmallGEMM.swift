@@ -18,13 +18,13 @@ enum SmallGEMM {
     /// OpenBLAS thread gains less than libxsmm's single one (docs/performance.md).
     static let singleThreadLimit = 512 * 128 * 128
 
-    /// The instruction set libxsmm generates code for, e.g. "clx" (AVX-512) or "hsw" (AVX2).
-    static var targetArchitecture: String {
+    /// The instruction set libxsmm generates code for, e.g. "clx" (AVX-512) or "hsw" (AVX2);
+    /// nil where libxsmm is not built in.
+    static var targetArchitecture: String? {
         #if canImport(CXSMM)
-        guard let name = libxsmm_get_target_arch() else { return "unknown" }
-        return String(cString: name)
+        libxsmm_get_target_arch().map { String(cString: $0) }
         #else
-        return "none (not built on this architecture)"
+        nil
         #endif
     }
 
