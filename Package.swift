@@ -33,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-collections", exact: "1.6.0"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
@@ -52,25 +53,42 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ] + smallKernels,
             swiftSettings: fastMath),
-        /// What coordinator and worker share: the sweep spec, trial identity, the wire protocol
-        /// and the ZeroMQ transport.
+        // What coordinator and worker share, one job per module (docs/architecture.md).
+        /// The wire protocol (messages, codec, strict JSON) and the ZeroMQ transport.
+        .target(name: "SweepWire", dependencies: ["CZMQ"]),
+        /// Sweep files: parsing, validation, expansion, trial identity.
         .target(
-            name: "SweepCore",
+            name: "SweepFile",
             dependencies: [
-                "MLPKit", "CZMQ", "Yams",
+                "MLPKit", "Yams", "SweepSchema",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
+        /// What travels and is stored: statuses, outcomes, the metric, the epoch report and
+        /// the trial result, decoded and checked by every reader with the same types.
+        .target(name: "SweepSchema", dependencies: ["MLPKit"]),
+        /// The coordinator's rules as one pure state machine: leases, retries, what counts.
+        .target(
+            name: "SweepRules",
+            dependencies: [
+                "SweepSchema", "SweepWire",
+                .product(name: "Collections", package: "swift-collections"),
+            ]),
+        /// The SQLite store: carries out the rules' changes; the read model of a sweep.
+        .target(
+            name: "SweepStorage",
+            dependencies: ["SweepSchema", "SweepRules", .product(name: "GRDB", package: "GRDB.swift")]),
+        /// Results as CSV, the ranking as text, report.html.
+        .target(name: "SweepReport", dependencies: ["SweepSchema", "SweepStorage"]),
         .executableTarget(
             name: "Coordinator",
             dependencies: [
-                "SweepCore",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "SweepWire", "SweepFile", "SweepSchema", "SweepRules", "SweepStorage", "SweepReport", "MLPKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "Worker",
             dependencies: [
-                "MLPKit", "SweepCore",
+                "MLPKit", "SweepWire", "SweepSchema",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -78,12 +96,16 @@ let package = Package(
             dependencies: ["MLPKit"],
             path: "benchmarks/MLPBench",
             swiftSettings: fastMath),
-        .executableTarget(name: "SweepBench", dependencies: ["SweepCore"], path: "benchmarks/SweepBench"),
+        .executableTarget(name: "SweepBench", dependencies: ["SweepWire"], path: "benchmarks/SweepBench"),
         .testTarget(name: "MLPKitTests", dependencies: ["MLPKit"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CZMQ"]),
-        .testTarget(name: "SweepCoreTests", dependencies: ["SweepCore"]),
-        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Worker", "SweepCore"]),
-        // Runs the real `worker` binary; depending on the target makes sure it is built.
+        .testTarget(name: "SweepWireTests", dependencies: ["SweepWire"]),
+        .testTarget(name: "SweepFileTests", dependencies: ["SweepFile"]),
+        .testTarget(name: "SweepRulesTests", dependencies: ["SweepRules"]),
+        .testTarget(name: "SweepStorageTests", dependencies: ["SweepStorage"]),
+        .testTarget(name: "SweepReportTests", dependencies: ["SweepReport", "SweepStorage", "SweepFile"]),
+        // Real coordinator and worker processes; depending on the targets makes sure they are built.
+        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Worker", "SweepWire", "SweepStorage", "SweepReport", "SweepFile"]),
         .testTarget(name: "WorkerTests", dependencies: ["Worker"]),
     ]
 )

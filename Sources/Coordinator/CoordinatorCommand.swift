@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
-import SweepCore
+import SweepSchema
+import SweepFile
+import SweepReport
+import SweepStorage
+import SweepWire
 
 /// `coordinator`: runs sweeps, hands trials to workers over ZeroMQ, keeps every result.
 struct CoordinatorCommand: ParsableCommand {
@@ -19,14 +23,32 @@ struct ServeOptions: ParsableArguments {
     @Option(help: "Heartbeats a worker may miss before it is presumed lost.")
     var liveness: Int = 3
 
-    @Option(help: "Attempts per trial before it is marked failed.")
+    @Option(help: "Strikes (failed attempts; losses once per worker) before a trial is marked failed.")
     var maxAttempts: Int = 3
+
+    @Option(help: ArgumentHelp("Seconds without an epoch report before a trial's lease is taken back (grows to 10x its slowest epoch).",
+                               valueName: "seconds"))
+    var progressTimeout: Double = 1800
+
+    @Option(help: ArgumentHelp("After a restart, seconds the interrupted trials wait for their workers to come back.",
+                               valueName: "seconds"))
+    var adoptGrace: Double = 40
+
+    func validate() throws {
+        guard heartbeat > 0, heartbeat.isFinite else { throw ValidationError("--heartbeat must be a positive number of seconds") }
+        guard liveness >= 1 else { throw ValidationError("--liveness must be at least 1") }
+        guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1") }
+        guard progressTimeout > 0, progressTimeout.isFinite else { throw ValidationError("--progress-timeout must be a positive number of seconds") }
+        guard adoptGrace >= 0, adoptGrace.isFinite else { throw ValidationError("--adopt-grace must be zero or more seconds") }
+    }
 
     func server(endpoint: String) -> CoordinatorServer.Options {
         var options = CoordinatorServer.Options(endpoint: endpoint)
-        options.heartbeatInterval = heartbeat
-        options.liveness = liveness
-        options.maxAttempts = maxAttempts
+        options.rules.heartbeatInterval = heartbeat
+        options.rules.liveness = liveness
+        options.rules.maxAttempts = maxAttempts
+        options.rules.progressTimeout = progressTimeout
+        options.rules.adoptionGrace = adoptGrace
         return options
     }
 }
@@ -69,11 +91,10 @@ func openSweep(_ arguments: SweepArguments, database: String, maxAttempts: Int) 
     var yaml = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
     if !arguments.changes.isEmpty { yaml += "\n# command line: \(arguments.changes.joined(separator: " "))\n" }
     let added = try store.register(
-        SweepRecord(name: spec.name, spec: yaml, metric: spec.metric.name.rawValue, goal: spec.metric.goal.rawValue,
-                    maxAttempts: maxAttempts),
+        SweepRecord(name: spec.name, spec: yaml, metric: spec.metric, maxAttempts: maxAttempts),
         trials: trials.map {
-            TrialRecord(id: $0.id, configID: $0.configId, name: $0.name, ordinal: $0.ordinal,
-                        parameters: $0.pairs.map { ($0.name, $0.value) }, swept: $0.swept.map { ($0.name, $0.value) })
+            StoredTrial(id: $0.id, configID: $0.configId, name: $0.name, ordinal: $0.ordinal,
+                        parameters: $0.pairs.map { Pair($0.name, $0.value) }, swept: $0.swept.map { Pair($0.name, $0.value) })
         })
     CoordinatorServer.log("\(path): \(trials.count) trial(s), \(added) new in \(database)")
     return store
@@ -89,6 +110,10 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Where workers connect, e.g. tcp://*:5555.")
     var bind: String = "tcp://*:5555"
 
+    @Option(help: ArgumentHelp("Seconds to keep telling workers that join after the end that the sweep is done.",
+                               valueName: "seconds"))
+    var linger: Double = 30
+
     @Option(help: "The SQLite file holding the sweep's state; a restart on the same file resumes.")
     var db: String
 
@@ -96,7 +121,9 @@ struct ServeCommand: ParsableCommand {
 
     func run() throws {
         let store = try openSweep(sweep, database: db, maxAttempts: serve.maxAttempts)
-        try CoordinatorServer(store: store, options: serve.server(endpoint: bind)).run()
+        var options = serve.server(endpoint: bind)
+        options.linger = linger
+        try CoordinatorServer(store: store, options: options).run()
     }
 }
 
@@ -111,13 +138,13 @@ struct StatusCommand: ParsableCommand {
         guard let sweep = try store.sweep() else { throw ValidationError("\(db) holds no sweep") }
         let counts = try store.counts()
         let trials = try store.trials()
-        let best = ResultsTable.rankTrials(trials, metric: sweep.metric, goal: sweep.goal).first.flatMap { rank, t in
+        let best = ResultsTable.rankTrials(trials, metric: sweep.ranking).first.flatMap { rank, t in
             rank == nil ? nil : t.metric(sweep.metric).map { (t.id, $0) }
         }
         print("sweep '\(sweep.name)' (\(db))")
         print(ProgressLine.text(counts, best: best, metric: sweep.metric, workers: 0))
-        for t in trials where t.status == "running" { print("  running \(t.id) on \(t.host ?? "?"), attempt \(t.attempts)") }
-        for t in trials where t.status == "failed" { print("  failed  \(t.id): \(t.message ?? "")") }
+        for t in trials where t.status == .running { print("  running \(t.id) on \(t.host ?? "?"), attempt \(t.attempts)") }
+        for t in trials where t.status == .failed { print("  failed  \(t.id): \(t.message ?? "")") }
     }
 }
 
@@ -140,9 +167,9 @@ struct ResultsCommand: ParsableCommand {
         if metrics {
             print(ResultsTable.metrics(try store.metrics()), terminator: "")
         } else if group {
-            print(ResultsTable.grouped(try store.trials(), metric: sweep.metric, goal: sweep.goal), terminator: "")
+            print(ResultsTable.grouped(try store.trials(), metric: sweep.ranking), terminator: "")
         } else {
-            print(ResultsTable.trials(try store.trials(), metric: sweep.metric, goal: sweep.goal), terminator: "")
+            print(ResultsTable.trials(try store.trials(), metric: sweep.ranking), terminator: "")
         }
     }
 }

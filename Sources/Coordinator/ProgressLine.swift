@@ -1,4 +1,6 @@
 import Foundation
+import SweepSchema
+import SweepStorage
 
 /// The live one-line summary: done / running / queued / failed, the best so far and an ETA.
 /// On a terminal it rewrites itself in place; elsewhere (a log file) it prints a line when
@@ -8,9 +10,9 @@ struct ProgressLine {
     private var lastPrinted = Date.distantPast
     private var lastCounts: StatusCounts?
 
-    static func text(_ c: StatusCounts, best: (id: String, value: Double)?, metric: String, workers: Int) -> String {
+    static func text(_ c: StatusCounts, best: (id: String, value: Double)?, metric: Metric.Name, workers: Int) -> String {
         var line = "done \(c.done)/\(c.total)  running \(c.running)  queued \(c.queued)  failed \(c.failed)  workers \(workers)"
-        if let best { line += String(format: "  best %@ %.4f (%@)", metric, best.value, best.id) }
+        if let best { line += String(format: "  best %@ %.4f (%@)", metric.rawValue, best.value, best.id) }
         if let mean = c.meanSeconds, workers > 0, c.queued + c.running > 0 {
             let remaining = mean * Double(c.queued + c.running) / Double(workers)
             line += "  ETA " + duration(remaining)

@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
-import SweepCore
+import SweepSchema
+import SweepFile
+import SweepReport
+import SweepStorage
+import SweepWire
 
 /// `coordinator promote`: a search ranks configurations on one seed each, and the winner of
 /// one seed is often luck. This writes the best configurations of a finished sweep as a `list`
@@ -45,7 +49,7 @@ struct PromoteCommand: ParsableCommand {
     /// metric over their seeds, each as an entry holding its swept parameters but the seed.
     static func promote(_ trials: [StoredTrial], sweep: SweepRecord, top: Int, repeats: Int,
                         source: String) throws -> ListSweepFile {
-        let finished = { (members: [StoredTrial]) in members.filter { $0.status == "ok" } }
+        let finished = { (members: [StoredTrial]) in members.filter { $0.status == .ok } }
         let ranked = ResultsTable.rank(ResultsTable.configurations(trials, id: \.configID), by: { members in
             ResultsTable.mean(finished(members).compactMap { $0.metric(sweep.metric) }.filter(\.isFinite))
         }, goal: sweep.goal).filter { $0.0 != nil }.prefix(top)
@@ -55,11 +59,11 @@ struct PromoteCommand: ParsableCommand {
             let mean = ResultsTable.mean(values) ?? .nan
             let label = members[0].name.isEmpty ? "top-\(rank!)" : members[0].name
             return ListSweepFile.Entry(
-                name: label, parameters: members[0].swept.filter { $0.0 != "seed" },
-                comment: "rank \(rank!) in '\(sweep.name)', \(sweep.metric) \(String(format: "%.4f", mean)) over \(values.count) seed(s), configuration \(members[0].configID)")
+                name: label, parameters: members[0].swept.filter { $0.name != "seed" }.map { ($0.name, $0.value) },
+                comment: "rank \(rank!) in '\(sweep.name)', \(sweep.metric.rawValue) \(String(format: "%.4f", mean)) over \(values.count) seed(s), configuration \(members[0].configID)")
         }
         return ListSweepFile(name: "\(sweep.name)-top\(entries.count)",
-                             description: "the best \(entries.count) of '\(sweep.name)' by \(sweep.metric), over \(repeats) seeds",
-                             metric: sweep.metric, goal: sweep.goal, repeats: repeats, entries: Array(entries))
+                             description: "the best \(entries.count) of '\(sweep.name)' by \(sweep.metric.rawValue), over \(repeats) seeds",
+                             metric: sweep.ranking, repeats: repeats, entries: Array(entries))
     }
 }

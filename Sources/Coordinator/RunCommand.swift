@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
-import SweepCore
+import SweepSchema
+import SweepFile
+import SweepReport
+import SweepStorage
+import SweepWire
 
 /// `coordinator run`: the embedded default. A coordinator and N worker processes on this
 /// machine, the sweep run to the end, the CSVs written and the ranking printed.
@@ -34,7 +38,7 @@ struct RunCommand: ParsableCommand {
         var options = serve.server(endpoint: bind)
         // Split the cores between the workers: two processes with two BLAS threads each on
         // two cores lose 25-40 % (docs/performance.md).
-        options.threadsPerTrial = threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / max(localWorkers, 1))
+        options.rules.threadsPerTrial = threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / max(localWorkers, 1))
         let server = try CoordinatorServer(store: store, options: options)
         let workers = try LocalWorkers(count: localWorkers, endpoint: server.endpoint,
                                        heartbeat: serve.heartbeat, liveness: serve.liveness)
@@ -49,12 +53,12 @@ struct RunCommand: ParsableCommand {
 func writeResults(_ store: SweepStore, to directory: String) throws {
     guard let sweep = try store.sweep() else { return }
     let trials = try store.trials()
-    let results = ResultsTable.trials(trials, metric: sweep.metric, goal: sweep.goal)
+    let results = ResultsTable.trials(trials, metric: sweep.ranking)
     let resultsPath = (directory as NSString).appendingPathComponent("results.csv")
     let metricsPath = (directory as NSString).appendingPathComponent("metrics.csv")
     try results.write(toFile: resultsPath, atomically: true, encoding: .utf8)
     try ResultsTable.metrics(try store.metrics()).write(toFile: metricsPath, atomically: true, encoding: .utf8)
-    print(RankingText.render(trials, metric: sweep.metric, goal: sweep.goal))
+    print(RankingText.render(trials, metric: sweep.ranking))
     print("wrote \(resultsPath) and \(metricsPath)")
     ReportWriter.writeAfterRun(store, to: directory)
 }

@@ -1,3 +1,6 @@
-import SweepCore
+import SweepFile
+import SweepReport
+import SweepStorage
+import SweepWire
 
 CoordinatorCommand.main()

@@ -1,6 +1,6 @@
 import Foundation
 import MLPKit
-import SweepCore
+import SweepWire
 import Synchronization
 
 /// `worker --connect`: one DEALER socket owned by this thread, a poll loop with a timeout,
@@ -137,7 +137,7 @@ final class SweepWorker {
                 return 2
             case .error(let body):
                 log("coordinator reports an error: \(body.reason)")
-            case .heartbeat, .hello, .ready, .metric, .result, .fail:
+            case .missing, .heartbeat, .hello, .ready, .metric, .result, .fail:
                 break
             }
         }

@@ -1,6 +1,6 @@
 import Foundation
 import MLPKit
-import SweepCore
+import SweepWire
 import Synchronization
 
 /// Trains one trial on its own thread, so the socket thread keeps heartbeating; the two talk

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import SweepCore
+import SweepWire
 
 /// `worker`: trains trials with MLPKit, for a coordinator (`worker --connect`) or on its own
 /// (`worker train`).

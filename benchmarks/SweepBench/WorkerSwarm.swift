@@ -1,5 +1,5 @@
 import Foundation
-import SweepCore
+import SweepWire
 
 /// W simulated workers in one thread: W DEALER sockets in one poll loop. Each says HELLO and
 /// READY; on TASK it sends E METRIC messages and a RESULT (each with its payload frame) at once, then READY again; it stops

@@ -10,7 +10,7 @@
 // metric stored). Exit status: 0 if the checks pass, 1 if not, 2 on a usage error.
 // The targets (2,000 trials/s, 20,000 metrics/s with 200 workers) are reported, not enforced.
 import Foundation
-import SweepCore
+import SweepWire
 #if canImport(Glibc)
 import Glibc
 #endif

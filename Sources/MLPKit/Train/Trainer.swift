@@ -23,13 +23,7 @@ public final class Trainer {
         return (Array(order[validationCount...]), Array(order[..<validationCount]))
     }
 
-    public var plan: ProgressivePlan {
-        switch config.schedule {
-        case .full: return .full(depth: config.architecture.depth, epochs: config.epochs)
-        case .progressive:
-            return ProgressivePlan(groups: config.stageGroups, stageEpochs: config.stageEpochs, epochs: config.epochs)
-        }
-    }
+    public var plan: ProgressivePlan { config.plan }
 
     /// Trains to the end, or until `shouldStop` (asked before every batch) says so.
     public func run(onEpoch: (EpochReport) -> Void = { _ in }, shouldStop: () -> Bool = { false }) -> TrialResult {

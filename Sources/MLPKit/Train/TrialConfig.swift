@@ -36,6 +36,14 @@ public struct TrialConfig: Equatable, Sendable {
 
     public init() {}
 
+    /// The stages this trial trains through: one for a full schedule.
+    public var plan: ProgressivePlan {
+        switch schedule {
+        case .full: return .full(depth: architecture.depth, epochs: epochs)
+        case .progressive: return ProgressivePlan(groups: stageGroups, stageEpochs: stageEpochs, epochs: epochs)
+        }
+    }
+
     /// The learning-rate schedule for a run of `epochs` epochs.
     public func learningRateSchedule(epochs: Int) -> LearningRateSchedule {
         switch lrSchedule {

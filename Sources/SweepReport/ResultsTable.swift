@@ -1,22 +1,24 @@
 import Foundation
+import SweepSchema
+import SweepStorage
 
 /// The ranked results as CSV, for pandas and spreadsheets: one row per trial (or, grouped,
 /// per configuration over its seeds), best first by the sweep's metric and goal.
-enum ResultsTable {
-    static let finalMetrics = ["test_acc", "val_acc", "test_loss", "train_loss"]
+public enum ResultsTable {
+    public static let finalMetrics = Metric.Name.allCases
 
     /// Header, then one row per trial: rank, id, every parameter, status, attempts, host,
     /// seconds, the final metrics and epochs. Unranked trials (not finished) come last with
     /// an empty rank.
-    static func trials(_ trials: [StoredTrial], metric: String, goal: String) -> String {
+    public static func trials(_ trials: [StoredTrial], metric: Metric) -> String {
         let names = parameterNames(trials)
         var lines = [csvLine(["rank", "trial_id", "config_id", "name"] + names +
-                             ["status", "attempts", "host", "seconds"] + finalMetrics + ["epochs_done", "message"])]
-        for (rank, t) in rankTrials(trials, metric: metric, goal: goal) {
-            let values = Dictionary(t.parameters, uniquingKeysWith: { a, _ in a })
+                             ["status", "attempts", "host", "seconds"] + finalMetrics.map(\.rawValue) + ["epochs_done", "message"])]
+        for (rank, t) in rankTrials(trials, metric: metric) {
+            let values = Dictionary(t.parameters.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
             var fields: [String] = [rank.map(String.init) ?? "", t.id, t.configID, t.name]
             fields += names.map { values[$0] ?? "" }
-            fields += [t.status, String(t.attempts), t.host ?? "", number(t.seconds)]
+            fields += [t.status.rawValue, String(t.attempts), t.host ?? "", number(t.seconds)]
             fields += finalMetrics.map { number(t.metric($0)) }
             fields += [t.epochs.map(String.init) ?? "", t.message ?? ""]  // epochs_done
             lines.append(csvLine(fields))
@@ -26,14 +28,14 @@ enum ResultsTable {
 
     /// Repeats of one configuration (same parameters but the seed) folded into mean and
     /// sample standard deviation of each final metric, over the finished ones.
-    static func grouped(_ trials: [StoredTrial], metric: String, goal: String) -> String {
+    public static func grouped(_ trials: [StoredTrial], metric: Metric) -> String {
         let names = parameterNames(trials).filter { $0 != "seed" }
-        let stats = finalMetrics.flatMap { ["\($0)_mean", "\($0)_std"] }
+        let stats = finalMetrics.flatMap { ["\($0.rawValue)_mean", "\($0.rawValue)_std"] }
         var rows: [(key: Double?, fields: [String])] = []
         for members in configurations(trials, id: \.configID) {
             let id = members[0].configID
-            let finished = members.filter { $0.status == "ok" || $0.status == "diverged" }
-            let values = Dictionary(members[0].parameters, uniquingKeysWith: { a, _ in a })
+            let finished = members.filter { $0.status.hasResult }
+            let values = Dictionary(members[0].parameters.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
             var fields = [id, members[0].name] + names.map { values[$0] ?? "" }
             fields += [String(members.count), String(finished.count)]
             for m in finalMetrics {
@@ -41,9 +43,9 @@ enum ResultsTable {
                 fields += [number(mean(xs)), number(standardDeviation(xs))]
             }
             fields.append(number(mean(finished.compactMap(\.seconds))))
-            rows.append((mean(finished.compactMap { $0.metric(metric) }), fields))
+            rows.append((mean(finished.compactMap { $0.metric(metric.name) }), fields))
         }
-        let ranked = rank(rows, by: \.key, goal: goal)
+        let ranked = rank(rows, by: \.key, goal: metric.goal)
         var lines = [csvLine(["rank", "config_id", "name"] + names + ["trials", "finished"] + stats + ["seconds_mean"])]
         for (r, row) in ranked { lines.append(csvLine([r.map(String.init) ?? ""] + row.fields)) }
         return lines.joined(separator: "\n") + "\n"
@@ -51,7 +53,7 @@ enum ResultsTable {
 
     /// Every per-epoch metric in long format: one row per trial, attempt, epoch, metric and
     /// layer (empty for whole-network metrics).
-    static func metrics(_ rows: [(trialID: String, attempt: Int, epoch: Int, report: String)]) -> String {
+    public static func metrics(_ rows: [MetricRecord]) -> String {
         var lines = [csvLine(["trial_id", "attempt", "epoch", "metric", "layer", "value"])]
         for row in rows {
             guard let object = try? JSONSerialization.jsonObject(with: Data(row.report.utf8)) as? [String: Any] else { continue }
@@ -69,13 +71,13 @@ enum ResultsTable {
 
     // MARK: - Pieces
 
-    static func rankTrials(_ trials: [StoredTrial], metric: String, goal: String) -> [(Int?, StoredTrial)] {
-        rank(trials, by: { $0.status == "ok" || $0.status == "diverged" ? $0.metric(metric) : nil }, goal: goal)
+    public static func rankTrials(_ trials: [StoredTrial], metric: Metric) -> [(Int?, StoredTrial)] {
+        rank(trials, by: { $0.status.hasResult ? $0.metric(metric.name) : nil }, goal: metric.goal)
     }
 
     /// The repeats of each configuration (items sharing a configuration id), in the order
     /// each configuration first appears.
-    static func configurations<T>(_ items: [T], id: (T) -> String) -> [[T]] {
+    public static func configurations<T>(_ items: [T], id: (T) -> String) -> [[T]] {
         var order: [String] = []
         var groups: [String: [T]] = [:]
         for item in items {
@@ -87,35 +89,35 @@ enum ResultsTable {
     }
 
     /// Sorts best first; items without a value keep their order at the end, unranked.
-    static func rank<T>(_ items: [T], by key: (T) -> Double?, goal: String) -> [(Int?, T)] {
+    public static func rank<T>(_ items: [T], by key: (T) -> Double?, goal: Metric.Goal) -> [(Int?, T)] {
         let keyed = items.enumerated().map { (index: $0.offset, key: key($0.element).flatMap { $0.isFinite ? $0 : nil }, item: $0.element) }
         let ranked = keyed.filter { $0.key != nil }.sorted {
-            $0.key! == $1.key! ? $0.index < $1.index : (goal == "minimize" ? $0.key! < $1.key! : $0.key! > $1.key!)
+            $0.key! == $1.key! ? $0.index < $1.index : (goal == .minimize ? $0.key! < $1.key! : $0.key! > $1.key!)
         }
         let unranked = keyed.filter { $0.key == nil }
         return ranked.enumerated().map { (Optional($0.offset + 1), $0.element.item) } + unranked.map { (nil, $0.item) }
     }
 
     /// Parameter names in canonical order, as the trials carry them.
-    static func parameterNames(_ trials: [StoredTrial]) -> [String] {
-        trials.first?.parameters.map(\.0) ?? []
+    public static func parameterNames(_ trials: [StoredTrial]) -> [String] {
+        trials.first?.parameters.map(\.name) ?? []
     }
 
-    static func number(_ x: Double?) -> String {
+    public static func number(_ x: Double?) -> String {
         guard let x, x.isFinite else { return "" }
         return String(format: "%.6g", x)
     }
 
-    static func mean(_ xs: [Double]) -> Double? {
+    public static func mean(_ xs: [Double]) -> Double? {
         xs.isEmpty ? nil : xs.reduce(0, +) / Double(xs.count)
     }
 
-    static func standardDeviation(_ xs: [Double]) -> Double? {
+    public static func standardDeviation(_ xs: [Double]) -> Double? {
         guard xs.count > 1, let m = mean(xs) else { return xs.count == 1 ? 0 : nil }
         return (xs.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(xs.count - 1)).squareRoot()
     }
 
-    static func csvLine(_ fields: [String]) -> String {
+    public static func csvLine(_ fields: [String]) -> String {
         fields.map { f in
             f.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + f.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : f
         }.joined(separator: ",")

@@ -1,11 +1,13 @@
 import Foundation
+import SweepSchema
+import SweepStorage
 
 /// Test accuracy against network depth, one line per variant: the question `depth.yaml`
 /// asks (which fixes keep working as the network deepens) answered in one picture. Drawn
 /// only when the configurations differ in `depth`.
-enum DepthChart {
+public enum DepthChart {
     /// One variant's points: mean and spread of test accuracy at each depth it ran.
-    struct Series {
+    public struct Series {
         var name: String
         /// (depth, mean, std, seeds), by depth.
         var points: [(depth: Int, mean: Double, std: Double?, seeds: Int)]
@@ -13,12 +15,12 @@ enum DepthChart {
 
     /// The configurations as series: a variant is the list entry's name, or for grid and
     /// random sweeps every swept parameter but depth. Nil when fewer than two depths ran.
-    static func series(_ configs: [ReportConfig]) -> [Series]? {
+    public static func series(_ configs: [ReportConfig]) -> [Series]? {
         var order: [String] = []
         var byName: [String: [(Int, ReportConfig)]] = [:]
         for c in configs {
             guard let first = c.trials.first,
-                  let depth = first.stored.parameters.first(where: { $0.0 == "depth" }).flatMap({ Int($0.1) }) else { continue }
+                  let depth = first.stored.parameters.first(where: { $0.name == "depth" }).flatMap({ Int($0.value) }) else { continue }
             let name = first.stored.name.isEmpty
                 ? c.detail.split(separator: " ").filter { !$0.hasPrefix("depth=") }.joined(separator: " ")
                 : first.stored.name
@@ -36,9 +38,9 @@ enum DepthChart {
     }
 
     /// Categorical colours that stay apart for up to eight lines (Okabe-Ito, colour-blind safe).
-    static let colors = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000", "#f0e442"]
+    public static let colors = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000", "#f0e442"]
 
-    static func render(_ series: [Series]) -> String {
+    public static func render(_ series: [Series]) -> String {
         let width = 1000.0, height = 420.0, left = 60.0, right = 230.0, top = 20.0, bottom = 48.0
         var svg = SVG(width: width, height: height, title: "Test accuracy against depth, one line per variant")
         let depths = Array(Set(series.flatMap { $0.points.map(\.depth) })).sorted()

@@ -113,6 +113,15 @@ public enum MessageCodec {
             w.raw("{"); w.key("reason"); w.string(b.reason); w.raw("}")
         case .error(let b):
             w.raw("{"); w.key("reason"); w.string(b.reason); w.raw("}")
+        case .missing(let b):
+            w.raw("{"); w.key("attempt"); w.int(b.attempt)
+            w.raw(","); w.key("epochs"); w.raw("[")
+            for (k, epoch) in b.epochs.enumerated() {
+                if k > 0 { w.raw(",") }
+                w.int(epoch)
+            }
+            w.raw("]")
+            w.raw(","); w.key("trial_id"); w.string(b.trialID); w.raw("}")
         }
         return w.bytes
     }
@@ -161,6 +170,9 @@ public enum MessageCodec {
         case .cancel: return .cancel(try trialAttempt(f))
         case .disconnect: return .disconnect(DisconnectBody(reason: try f.string("reason")))
         case .error: return .error(ErrorBody(reason: try f.string("reason")))
+        case .missing:
+            let trialID = try f.string("trial_id"), attempt = try f.int("attempt")
+            return .missing(MissingBody(trialID: trialID, attempt: attempt, epochs: try f.ints("epochs")))
         }
     }
 
@@ -278,6 +290,22 @@ public enum MessageCodec {
             default: break
             }
             throw .wrongType(command: command, field: path + key)
+        }
+
+        /// An array of integers, each read as `int` reads one.
+        func ints(_ key: String) throws(ProtocolError) -> [Int] {
+            guard let value = self[key] else { throw .missingField(command: command, field: path + key) }
+            guard case .array(let items) = value else { throw .wrongType(command: command, field: path + key) }
+            var numbers: [Int] = []
+            numbers.reserveCapacity(items.count)
+            for (k, item) in items.enumerated() {
+                switch item {
+                case .int(let n): numbers.append(n)
+                case .double(let x) where Int(exactly: x) != nil: numbers.append(Int(exactly: x)!)
+                default: throw .wrongType(command: command, field: "\(path)\(key)[\(k)]")
+                }
+            }
+            return numbers
         }
 
         /// An optional object: absent or null is nil.

@@ -1,9 +1,11 @@
 import Foundation
+import SweepSchema
+import SweepStorage
 
 /// The whole report as one self-contained HTML page: inline CSS, inline SVG, no script and
 /// no URL, so it opens offline from a file. Every string from the data is escaped.
-enum ReportPage {
-    static func render(_ model: ReportModel, source: String? = nil) -> String {
+public enum ReportPage {
+    public static func render(_ model: ReportModel, source: String? = nil) -> String {
         var html = """
             <!DOCTYPE html>
             <html lang="en">
@@ -36,10 +38,10 @@ enum ReportPage {
 
     private static func header(_ model: ReportModel, source: String?) -> String {
         let trials = model.trials
-        let finished = trials.filter { $0.stored.status == "ok" || $0.stored.status == "diverged" }.count
+        let finished = trials.filter { $0.stored.status.hasResult }.count
         let formatter = ISO8601DateFormatter()
         var meta = "\(model.configs.count) configuration(s), \(trials.count) trial(s), \(finished) finished. "
-        meta += "Ranked by the mean of <code>\(e(model.metric))</code> over seeds (\(e(model.goal))). "
+        meta += "Ranked by the mean of <code>\(e(model.metric.name.rawValue))</code> over seeds (\(e(model.metric.goal.rawValue))). "
         meta += "Generated \(e(formatter.string(from: model.generated)))"
         if let source { meta += " from <code>\(e(source))</code>" }
         meta += "."
@@ -61,7 +63,7 @@ enum ReportPage {
     }
 
     private static func ranking(_ model: ReportModel) -> String {
-        let showMetric = model.metric != "test_acc"
+        let showMetric = model.metric.name != .testAcc
         var rows = ""
         for c in model.configs {
             let accuracies = c.testAccuracies
@@ -83,14 +85,14 @@ enum ReportPage {
                 "\(accuracies.count) / \(c.trials.count)",
             ]
             if showMetric {
-                let values = c.finished.compactMap { $0.stored.metric(model.metric) }.filter(\.isFinite)
+                let values = c.finished.compactMap { $0.stored.metric(model.metric.name) }.filter(\.isFinite)
                 cells.append(HTML.fixed(ResultsTable.mean(values), 4))
             }
             cells += [published, later, delta, verdictSummary(c)]
             rows += "<tr>" + cells.enumerated().map { i, cell in i == 1 || i == 2 || i == cells.count - 1 ? "<td>\(cell)</td>" : #"<td class="num">\#(cell)</td>"# }.joined() + "</tr>\n"
         }
         var head = ["#", "configuration", "status", "test acc (mean ± std)", "seeds"]
-        if showMetric { head.append("\(e(model.metric)) (mean)") }
+        if showMetric { head.append("\(e(model.metric.name.rawValue)) (mean)") }
         head += ["published (seed, 300 ep.)", "later edition (100 ep.)", "Δ vs seed", "verdicts"]
         return """
             <section id="ranking">
@@ -245,7 +247,7 @@ enum ReportPage {
             for t in c.trials {
                 let epochs = t.epochs.last.map { String($0.epoch) } ?? "–"
                 rows += "<tr><td><code>\(e(t.stored.id))</code></td><td>\(e(c.label))</td>"
-                    + #"<td class="num">\#(e(t.seed ?? "–"))</td><td>\#(e(t.stored.status))</td><td class="num">\#(epochs)</td>"#
+                    + #"<td class="num">\#(e(t.seed ?? "–"))</td><td>\#(e(t.stored.status.rawValue))</td><td class="num">\#(epochs)</td>"#
                     + "<td>\(badge(t.verdict.kind))</td><td>\(e(t.verdict.reason))"
                     + (t.stored.message.map { m in m.isEmpty ? "" : #"<br><span class="detail">\#(e(m))</span>"# } ?? "")
                     + "</td></tr>\n"
@@ -279,7 +281,7 @@ enum ReportPage {
             """
     }
 
-    static let css = """
+    public static let css = """
         body { font-family: "DejaVu Sans", system-ui, -apple-system, "Segoe UI", sans-serif; font-size: 14px;
                color: #222; margin: 0 auto; padding: 16px 24px 40px; max-width: 1320px; background: #fff; }
         h1 { font-size: 22px; margin: 8px 0 4px; }

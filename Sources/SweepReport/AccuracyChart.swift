@@ -1,10 +1,11 @@
 import Foundation
+import SweepStorage
 
 /// Test accuracy per configuration, best first: one row each, with every seed as a ring, the
 /// min-max range as a thin line, mean ± std as a band, the mean as a dot and the published
 /// figures as markers.
-enum AccuracyChart {
-    static func render(_ configs: [ReportConfig]) -> String {
+public enum AccuracyChart {
+    public static func render(_ configs: [ReportConfig]) -> String {
         let rowHeight = 28.0, top = 40.0, bottom = 40.0, left = 190.0, right = 70.0, width = 1000.0
         let height = top + bottom + rowHeight * Double(max(configs.count, 1))
         var svg = SVG(width: width, height: height, title: "Test accuracy per configuration: mean, ±std and min–max over seeds")

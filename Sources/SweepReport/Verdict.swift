@@ -1,35 +1,37 @@
+import SweepSchema
 import Foundation
+import SweepStorage
 
 /// A one-word diagnosis of a trial from what it measured: did the gradient vanish?
-struct Verdict: Equatable {
-    enum Kind: String, CaseIterable {
+public struct Verdict: Equatable {
+    public enum Kind: String, CaseIterable {
         case vanishing, saturated, healthy, diverged
         case noData = "no data"
     }
 
-    var kind: Kind
+    public var kind: Kind
     /// The measured numbers behind it, for the page.
-    var reason: String
+    public var reason: String
     /// The last epoch's grad_ratio (first layer's gradient norm over the head's).
-    var gradRatio: Double?
+    public var gradRatio: Double?
     /// Mean train loss over the plateau window.
-    var plateauLoss: Double?
+    public var plateauLoss: Double?
 
     // The thresholds, stated on the page as they are applied here.
-    static let ln10 = log(10.0)
+    public static let ln10 = log(10.0)
     /// Vanishing: the first layer gets less than 1 % of the head's gradient...
-    static let gradRatioThreshold = 1e-2
+    public static let gradRatioThreshold = 1e-2
     /// ... and the network has learnt nothing: every train loss of the last epochs within
     /// this of ln 10, the loss of a uniform guess over 10 classes.
-    static let plateauTolerance = 0.05
+    public static let plateauTolerance = 0.05
     /// The last epochs looked at for the plateau (fewer when the trial has fewer).
-    static let plateauEpochs = 3
+    public static let plateauEpochs = 3
     /// Saturated: on the last epoch, this share of the hidden units' activations (mean over
     /// the hidden layers) has a derivative below 0.01, so hardly any gradient passes them
     /// whatever the ratio says: init std 10 drives every sigmoid to 0 or 1.
-    static let saturationThreshold = 0.9
+    public static let saturationThreshold = 0.9
 
-    static var rules: [(Kind, String)] {
+    public static var rules: [(Kind, String)] {
         [
             (.diverged, "the trial's status is diverged, or a train loss of its last attempt is NaN or infinite."),
             (.vanishing, "the last epoch's grad_ratio (gradient norm of the first layer / of the head) is below "
@@ -42,13 +44,13 @@ struct Verdict: Equatable {
         ]
     }
 
-    static func judge(status: String, epochs: [EpochPoint]) -> Verdict {
+    public static func judge(status: TrialStatus, epochs: [EpochPoint]) -> Verdict {
         let losses = epochs.map(\.trainLoss)
         let lastRatio = epochs.last?.gradRatio.flatMap { $0.isFinite ? $0 : nil }
-        if status == "diverged" || losses.contains(where: { $0.map { !$0.isFinite } ?? false }) {
+        if status == .diverged || losses.contains(where: { $0.map { !$0.isFinite } ?? false }) {
             let at = epochs.first { $0.trainLoss.map { !$0.isFinite } ?? false }?.epoch
             return Verdict(kind: .diverged,
-                           reason: status == "diverged" ? "status diverged" + (at.map { ", train loss not finite at epoch \($0)" } ?? "")
+                           reason: status == .diverged ? "status diverged" + (at.map { ", train loss not finite at epoch \($0)" } ?? "")
                                                         : "train loss not finite at epoch \(at ?? 0)",
                            gradRatio: lastRatio, plateauLoss: nil)
         }

@@ -1,16 +1,17 @@
 import Foundation
+import SweepStorage
 
 /// A small builder for inline SVG: shapes appended in drawing order, every attribute value
 /// and text escaped, numbers written with two decimals at most. `render()` gives the
 /// `<svg>` element, sized by its viewBox so it scales down on narrow screens.
-struct SVG {
-    let width: Double
-    let height: Double
+public struct SVG {
+    public let width: Double
+    public let height: Double
     /// Read by screen readers and shown as the browser's tooltip.
-    var title: String
+    public var title: String
     private var parts: [String] = []
 
-    init(width: Double, height: Double, title: String) {
+    public init(width: Double, height: Double, title: String) {
         self.width = width
         self.height = height
         self.title = title
@@ -18,7 +19,7 @@ struct SVG {
 
     // MARK: - Shapes
 
-    mutating func rect(x: Double, y: Double, width: Double, height: Double, fill: String,
+    public mutating func rect(x: Double, y: Double, width: Double, height: Double, fill: String,
                        stroke: String? = nil, opacity: Double? = nil, rx: Double? = nil, tooltip: String? = nil) {
         guard x.isFinite, y.isFinite, width.isFinite, height.isFinite else { return }
         var a = ["x": Self.n(x), "y": Self.n(y), "width": Self.n(max(width, 0)), "height": Self.n(max(height, 0)), "fill": fill]
@@ -28,7 +29,7 @@ struct SVG {
         element("rect", a, tooltip: tooltip)
     }
 
-    mutating func line(x1: Double, y1: Double, x2: Double, y2: Double, stroke: String,
+    public mutating func line(x1: Double, y1: Double, x2: Double, y2: Double, stroke: String,
                        width: Double = 1, dash: String? = nil, opacity: Double? = nil) {
         guard x1.isFinite, y1.isFinite, x2.isFinite, y2.isFinite else { return }
         var a = ["x1": Self.n(x1), "y1": Self.n(y1), "x2": Self.n(x2), "y2": Self.n(y2),
@@ -38,7 +39,7 @@ struct SVG {
         element("line", a)
     }
 
-    mutating func circle(cx: Double, cy: Double, r: Double, fill: String, stroke: String? = nil,
+    public mutating func circle(cx: Double, cy: Double, r: Double, fill: String, stroke: String? = nil,
                          strokeWidth: Double = 1, opacity: Double? = nil, tooltip: String? = nil) {
         guard cx.isFinite, cy.isFinite, r.isFinite else { return }
         var a = ["cx": Self.n(cx), "cy": Self.n(cy), "r": Self.n(r), "fill": fill]
@@ -48,7 +49,7 @@ struct SVG {
     }
 
     /// A closed polygon, e.g. a diamond marker or a filled histogram.
-    mutating func polygon(_ points: [(Double, Double)], fill: String, stroke: String? = nil,
+    public mutating func polygon(_ points: [(Double, Double)], fill: String, stroke: String? = nil,
                           opacity: Double? = nil, tooltip: String? = nil) {
         let finite = points.filter { $0.0.isFinite && $0.1.isFinite }
         guard finite.count >= 3 else { return }
@@ -60,7 +61,7 @@ struct SVG {
 
     /// A line through the points; a missing or non-finite point breaks it into segments, and a
     /// segment of one point is drawn as a dot so a lone value still shows.
-    mutating func polyline(_ points: [(Double, Double?)], stroke: String, width: Double = 1.5,
+    public mutating func polyline(_ points: [(Double, Double?)], stroke: String, width: Double = 1.5,
                            dash: String? = nil, opacity: Double? = nil, tooltip: String? = nil) {
         var segments: [[(Double, Double)]] = [[]]
         for (x, y) in points {
@@ -81,9 +82,9 @@ struct SVG {
         }
     }
 
-    enum Anchor: String { case start, middle, end }
+    public enum Anchor: String { case start, middle, end }
 
-    mutating func text(_ string: String, x: Double, y: Double, size: Double = 11, anchor: Anchor = .start,
+    public mutating func text(_ string: String, x: Double, y: Double, size: Double = 11, anchor: Anchor = .start,
                        fill: String = "#333", weight: String? = nil, rotate: Double? = nil, tooltip: String? = nil) {
         guard x.isFinite, y.isFinite else { return }
         var a = ["x": Self.n(x), "y": Self.n(y), "font-size": Self.n(size), "fill": fill]
@@ -96,7 +97,7 @@ struct SVG {
     }
 
     /// A linear gradient usable as `fill="url(#id)"`.
-    mutating func linearGradient(id: String, stops: [(offset: Double, color: String)], vertical: Bool = false) {
+    public mutating func linearGradient(id: String, stops: [(offset: Double, color: String)], vertical: Bool = false) {
         let direction = vertical ? #"x1="0" y1="1" x2="0" y2="0""# : #"x1="0" y1="0" x2="1" y2="0""#
         let body = stops.map { #"<stop offset="\#(Self.n($0.offset))" stop-color="\#(HTML.escape($0.color))"/>"# }.joined()
         parts.append(#"<defs><linearGradient id="\#(HTML.escape(id))" \#(direction)>\#(body)</linearGradient></defs>"#)
@@ -104,7 +105,7 @@ struct SVG {
 
     // MARK: - Output
 
-    func render(id: String? = nil, cssClass: String = "chart") -> String {
+    public func render(id: String? = nil, cssClass: String = "chart") -> String {
         let idAttribute = id.map { #" id="\#(HTML.escape($0))""# } ?? ""
         // Inline in HTML, an <svg> needs no xmlns (and the page carries no URL at all).
         return #"<svg\#(idAttribute) class="\#(HTML.escape(cssClass))" "#
@@ -126,7 +127,7 @@ struct SVG {
     }
 
     /// Coordinates: at most two decimals, no trailing zeros (hot: called per point).
-    static func n(_ x: Double) -> String {
+    public static func n(_ x: Double) -> String {
         let hundredths = (x * 100).rounded()
         guard hundredths.isFinite, abs(hundredths) < 1e15 else { return "0" }
         let value = Int(hundredths)
@@ -139,9 +140,9 @@ struct SVG {
 }
 
 /// Escaping and number formatting for the page.
-enum HTML {
+public enum HTML {
     /// Escapes text for element content and attribute values alike.
-    static func escape(_ s: String) -> String {
+    public static func escape(_ s: String) -> String {
         var out = ""
         out.reserveCapacity(s.utf8.count)
         for c in s.unicodeScalars {
@@ -160,7 +161,7 @@ enum HTML {
     }
 
     /// A value with `digits` decimals, or an en dash when there is none.
-    static func fixed(_ x: Double?, _ digits: Int = 3) -> String {
+    public static func fixed(_ x: Double?, _ digits: Int = 3) -> String {
         guard let x else { return "–" }
         if x.isNaN { return "NaN" }
         if x.isInfinite { return x > 0 ? "∞" : "−∞" }
@@ -168,7 +169,7 @@ enum HTML {
     }
 
     /// A value in compact scientific form for gradient-sized numbers (3.1e-05 → 3.1e-5).
-    static func scientific(_ x: Double?) -> String {
+    public static func scientific(_ x: Double?) -> String {
         guard let x else { return "–" }
         if !x.isFinite { return fixed(x) }
         if x == 0 { return "0" }
@@ -179,22 +180,22 @@ enum HTML {
 }
 
 /// Maps a domain onto a pixel range, linearly.
-struct LinearScale {
-    var domain: (Double, Double)
-    var range: (Double, Double)
+public struct LinearScale {
+    public var domain: (Double, Double)
+    public var range: (Double, Double)
 
-    func callAsFunction(_ x: Double) -> Double {
+    public func callAsFunction(_ x: Double) -> Double {
         let span = domain.1 - domain.0
         let t = span == 0 ? 0.5 : (x - domain.0) / span
         return range.0 + t * (range.1 - range.0)
     }
 
     /// Round-numbered ticks inside the domain, about `count` of them.
-    func ticks(_ count: Int = 5) -> [Double] {
+    public func ticks(_ count: Int = 5) -> [Double] {
         Self.niceTicks(domain.0, domain.1, count: count)
     }
 
-    static func niceTicks(_ low: Double, _ high: Double, count: Int) -> [Double] {
+    public static func niceTicks(_ low: Double, _ high: Double, count: Int) -> [Double] {
         guard low.isFinite, high.isFinite, high > low, count > 0 else { return low.isFinite ? [low] : [] }
         let raw = (high - low) / Double(count)
         let magnitude = pow(10, floor(log10(raw)))
@@ -210,15 +211,15 @@ struct LinearScale {
 }
 
 /// Colours shared by the charts.
-enum Palette {
+public enum Palette {
     /// Viridis, sampled at nine points: perceptually even and readable in grey.
-    static let viridis: [(Double, Double, Double)] = [
+    public static let viridis: [(Double, Double, Double)] = [
         (68, 1, 84), (71, 44, 122), (59, 81, 139), (44, 113, 142), (33, 144, 141),
         (39, 173, 129), (92, 200, 99), (170, 220, 50), (253, 231, 37),
     ]
 
     /// Viridis at t in [0, 1] (clamped).
-    static func viridis(_ t: Double) -> String {
+    public static func viridis(_ t: Double) -> String {
         let t = min(max(t.isFinite ? t : 0, 0), 1) * Double(viridis.count - 1)
         let i = min(Int(t), viridis.count - 2)
         let f = t - Double(i)
@@ -227,20 +228,20 @@ enum Palette {
         return String(format: "#%02x%02x%02x", mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
     }
 
-    static let missing = "#e4e4e4"
-    static let axis = "#888"
-    static let grid = "#e8e8e8"
-    static let text = "#333"
-    static let muted = "#777"
-    static let trainLoss = "#c0392b"
-    static let valAcc = "#1f6fb4"
-    static let trainAcc = "#7fb3df"
-    static let published = "#d35400"
-    static let laterEdition = "#8e44ad"
-    static let start = "#9aa5b1"
-    static let end = "#1f6fb4"
+    public static let missing = "#e4e4e4"
+    public static let axis = "#888"
+    public static let grid = "#e8e8e8"
+    public static let text = "#333"
+    public static let muted = "#777"
+    public static let trainLoss = "#c0392b"
+    public static let valAcc = "#1f6fb4"
+    public static let trainAcc = "#7fb3df"
+    public static let published = "#d35400"
+    public static let laterEdition = "#8e44ad"
+    public static let start = "#9aa5b1"
+    public static let end = "#1f6fb4"
 
-    static func verdict(_ v: Verdict.Kind) -> String {
+    public static func verdict(_ v: Verdict.Kind) -> String {
         switch v {
         case .vanishing: return "#b03a2e"
         case .saturated: return "#b9770e"

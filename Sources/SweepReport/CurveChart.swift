@@ -1,20 +1,21 @@
 import Foundation
+import SweepStorage
 
 /// Learning curves, one small chart per configuration: train loss on top, validation (and
 /// train) accuracy below, one line per seed, on the same scales for every configuration.
-enum CurveChart {
+public enum CurveChart {
     /// Points drawn per line at most; longer runs are averaged in buckets.
-    static let maxPoints = 300
+    public static let maxPoints = 300
 
     /// The loss axis every panel shares: up to the largest finite train loss (at most 5),
     /// never below ln 10 + a margin so the chance level is always in view.
-    static func lossLimit(_ configs: [ReportConfig]) -> Double {
+    public static func lossLimit(_ configs: [ReportConfig]) -> Double {
         let losses = configs.flatMap { $0.trials.flatMap { $0.epochs.compactMap(\.trainLoss) } }.filter(\.isFinite)
         let top = min(max(losses.max() ?? 0, Verdict.ln10 + 0.2), 5)
         return (top * 2).rounded(.up) / 2
     }
 
-    static func legend() -> String {
+    public static func legend() -> String {
         var svg = SVG(width: 520, height: 22, title: "Legend of the learning curves")
         svg.line(x1: 6, y1: 11, x2: 30, y2: 11, stroke: Palette.trainLoss, width: 2)
         svg.text("train loss", x: 36, y: 15, size: 11)
@@ -27,7 +28,7 @@ enum CurveChart {
         return svg.render(cssClass: "legend")
     }
 
-    static func render(_ config: ReportConfig, lossLimit: Double, id: String) -> String {
+    public static func render(_ config: ReportConfig, lossLimit: Double, id: String) -> String {
         let width = 380.0, left = 44.0, right = 10.0
         let lossTop = 8.0, lossBottom = 100.0, accTop = 114.0, accBottom = 206.0, height = 240.0
         var svg = SVG(width: width, height: height, title: "Train loss and accuracy per epoch: \(config.label)")

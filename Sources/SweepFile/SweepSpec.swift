@@ -1,5 +1,6 @@
 import Foundation
 import MLPKit
+@_exported import SweepSchema
 import Yams
 
 /// A sweep file, read and checked: which trials to run and how to rank them.
@@ -20,24 +21,8 @@ public struct SweepSpec: Sendable, Equatable {
         case list
     }
 
-    /// What the sweep ranks trials by.
-    public struct Metric: Sendable, Equatable {
-        public enum Name: String, CaseIterable, Sendable {
-            case testAcc = "test_acc", valAcc = "val_acc", testLoss = "test_loss", trainLoss = "train_loss"
-
-            /// Accuracies are maximised and losses minimised, unless the file says otherwise.
-            public var naturalGoal: Goal { self == .testAcc || self == .valAcc ? .maximize : .minimize }
-        }
-        public enum Goal: String, CaseIterable, Sendable { case maximize, minimize }
-
-        public var name: Name
-        public var goal: Goal
-
-        public init(name: Name = .testAcc, goal: Goal? = nil) {
-            self.name = name
-            self.goal = goal ?? name.naturalGoal
-        }
-    }
+    /// What the sweep ranks trials by (one type for the spec, the store and the ranking).
+    public typealias Metric = SweepSchema.Metric
 
     /// A place in the file, 1-based, kept so that `trials()` can still point at the line that
     /// produced a refused combination.

@@ -18,16 +18,14 @@ public struct ListSweepFile: Sendable {
 
     public var name: String
     public var description: String
-    public var metric: String
-    public var goal: String
+    public var metric: Metric
     public var repeats: Int
     public var entries: [Entry]
 
-    public init(name: String, description: String, metric: String, goal: String, repeats: Int, entries: [Entry]) {
+    public init(name: String, description: String, metric: Metric, repeats: Int, entries: [Entry]) {
         self.name = name
         self.description = description
         self.metric = metric
-        self.goal = goal
         self.repeats = repeats
         self.entries = entries
     }
@@ -46,7 +44,7 @@ public struct ListSweepFile: Sendable {
             ("name", string(name)),
             ("description", string(description)),
             ("method", plain("list")),
-            ("metric", mapping([("name", plain(metric)), ("goal", plain(goal))], flow: true)),
+            ("metric", mapping([("name", plain(metric.name.rawValue)), ("goal", plain(metric.goal.rawValue))], flow: true)),
             ("repeats", Node(String(repeats), Tag(.int))),
             ("trials", .sequence(Node.Sequence(trials, Tag(.seq), .block))),
         ])

@@ -1,10 +1,12 @@
 import Foundation
+import SweepSchema
+import SweepStorage
 
 /// What the chart files share: axes with ticks and grid lines, thinning long series, and
 /// shortening labels.
-enum ChartSupport {
+public enum ChartSupport {
     /// A vertical axis at `x`: tick labels on its left and grid lines across to `gridTo`.
-    static func yAxis(_ svg: inout SVG, scale: LinearScale, ticks: [Double], x: Double, gridTo: Double,
+    public static func yAxis(_ svg: inout SVG, scale: LinearScale, ticks: [Double], x: Double, gridTo: Double,
                       format: (Double) -> String, title: String? = nil) {
         for t in ticks {
             let y = scale(t)
@@ -19,7 +21,7 @@ enum ChartSupport {
     }
 
     /// A horizontal axis at `y`: tick marks and labels below it, optional grid lines up to `gridTo`.
-    static func xAxis(_ svg: inout SVG, scale: LinearScale, ticks: [Double], y: Double, gridTo: Double? = nil,
+    public static func xAxis(_ svg: inout SVG, scale: LinearScale, ticks: [Double], y: Double, gridTo: Double? = nil,
                       format: (Double) -> String, title: String? = nil) {
         for t in ticks {
             let x = scale(t)
@@ -34,7 +36,7 @@ enum ChartSupport {
     }
 
     /// Integer epoch ticks between 1 and `last`.
-    static func epochTicks(last: Int, count: Int = 5) -> [Double] {
+    public static func epochTicks(last: Int, count: Int = 5) -> [Double] {
         guard last > 1 else { return [1] }
         let ticks = LinearScale.niceTicks(1, Double(last), count: count).filter { $0 >= 1 && $0 == $0.rounded() }
         return ticks.isEmpty ? [1, Double(last)] : ticks
@@ -42,7 +44,7 @@ enum ChartSupport {
 
     /// At most `limit` points: consecutive points averaged in equal buckets (x and the finite
     /// y values; a bucket with none is a gap). Shorter series come back as they are.
-    static func thin(_ points: [(Double, Double?)], limit: Int) -> [(Double, Double?)] {
+    public static func thin(_ points: [(Double, Double?)], limit: Int) -> [(Double, Double?)] {
         guard points.count > limit, limit > 0 else { return points }
         var out: [(Double, Double?)] = []
         out.reserveCapacity(limit)
@@ -58,17 +60,17 @@ enum ChartSupport {
     }
 
     /// The label cut to `length` characters with an ellipsis (the full text goes in a tooltip).
-    static func shorten(_ s: String, _ length: Int) -> String {
+    public static func shorten(_ s: String, _ length: Int) -> String {
         s.count <= length ? s : String(s.prefix(max(length - 1, 1))) + "…"
     }
 
     /// Labels for the Dense layers of a network with `count` of them: L1 ... L(count-1), head.
-    static func layerName(_ index: Int, of count: Int) -> String {
+    public static func layerName(_ index: Int, of count: Int) -> String {
         index == count - 1 ? "head" : "L\(index + 1)"
     }
 
     /// "1e-4"-style label for a power of ten.
-    static func powerOfTen(_ exponent: Double) -> String {
+    public static func powerOfTen(_ exponent: Double) -> String {
         let e = Int(exponent.rounded())
         return e == 0 ? "1" : "1e\(e)"
     }

@@ -1,12 +1,13 @@
 import Foundation
+import SweepStorage
 
 /// Each Dense layer's weight distribution before training (grey area) and at the end (blue
 /// line), small multiples, one trial per configuration. Bars span -limit to +limit, the
 /// largest |weight| of either time; heights are √count so both a spike and a spread show.
-enum WeightHistogramChart {
-    static let perRow = 4
+public enum WeightHistogramChart {
+    public static let perRow = 4
 
-    static func render(_ histograms: [LayerHistogram], title: String, id: String) -> String {
+    public static func render(_ histograms: [LayerHistogram], title: String, id: String) -> String {
         let width = 380.0, gap = 8.0, panelHeight = 58.0, labelHeight = 14.0
         let panelWidth = (width - gap * Double(perRow + 1)) / Double(perRow)
         let rows = max(1, (histograms.count + perRow - 1) / perRow)
@@ -59,7 +60,7 @@ enum WeightHistogramChart {
         }
     }
 
-    static func legend() -> String {
+    public static func legend() -> String {
         var svg = SVG(width: 520, height: 22, title: "Legend of the weight histograms")
         svg.rect(x: 6, y: 5, width: 18, height: 12, fill: Palette.start, opacity: 0.65)
         svg.text("before training", x: 30, y: 15, size: 11)

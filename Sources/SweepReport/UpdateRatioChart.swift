@@ -1,17 +1,18 @@
 import Foundation
+import SweepStorage
 
 /// How much each layer's weights move per step, |ΔW| / |W|, per configuration: a bar per Dense
 /// layer for the last epoch and a dot for the mean over all epochs (both geometric means over
 /// seeds), on one log scale for every configuration.
-enum UpdateRatioChart {
-    struct Bars {
+public enum UpdateRatioChart {
+    public struct Bars {
         /// log10 of the last epoch's update ratio per layer (input first, head last).
         var last: [Double?]
         /// log10 of the geometric mean over epochs per layer.
         var overall: [Double?]
     }
 
-    static func bars(_ config: ReportConfig) -> Bars {
+    public static func bars(_ config: ReportConfig) -> Bars {
         let trials = config.trials.filter { !$0.epochs.isEmpty }
         let layers = trials.compactMap { $0.epochs.last?.updateRatio.count }.max() ?? 0
         var last = [[Double]](repeating: [], count: layers)
@@ -28,7 +29,7 @@ enum UpdateRatioChart {
     }
 
     /// Whole decades covering every configuration's values.
-    static func range(_ all: [Bars]) -> (low: Double, high: Double) {
+    public static func range(_ all: [Bars]) -> (low: Double, high: Double) {
         let values = all.flatMap { $0.last.compactMap { $0 } + $0.overall.compactMap { $0 } }
         var low = floor(values.min() ?? -6), high = ceil(values.max() ?? 0)
         if high - low < 2 { low = high - 2 }
@@ -36,7 +37,7 @@ enum UpdateRatioChart {
         return (low, high)
     }
 
-    static func render(_ bars: Bars, range: (low: Double, high: Double), title: String, id: String) -> String {
+    public static func render(_ bars: Bars, range: (low: Double, high: Double), title: String, id: String) -> String {
         let width = 380.0, left = 44.0, right = 10.0, top = 8.0, bottom = 118.0, height = 140.0
         var svg = SVG(width: width, height: height, title: "Update ratio |ΔW|/|W| per layer: \(title)")
         let y = LinearScale(domain: (range.low, range.high), range: (bottom, top))
@@ -73,7 +74,7 @@ enum UpdateRatioChart {
         return svg.render(id: id)
     }
 
-    static func legend() -> String {
+    public static func legend() -> String {
         var svg = SVG(width: 520, height: 22, title: "Legend of the update-ratio charts")
         svg.rect(x: 6, y: 5, width: 14, height: 12, fill: Palette.valAcc, opacity: 0.85)
         svg.text("last epoch (hidden layer)", x: 26, y: 15, size: 11)

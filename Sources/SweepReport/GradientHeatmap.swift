@@ -1,14 +1,15 @@
 import Foundation
+import SweepStorage
 
 /// The vanishing gradient made visible: per configuration, Dense layer (rows; the head at the
 /// top, the input layer at the bottom) by epoch (columns), coloured by log10 of the layer's
 /// mean weight-gradient norm, averaged over seeds in log space, on one scale for every panel.
-enum GradientHeatmap {
+public enum GradientHeatmap {
     /// Epoch columns per panel at most; longer runs average neighbouring epochs.
-    static let maxColumns = 100
+    public static let maxColumns = 100
 
     /// log10(grad norm) per row (Dense layer, input first, head last) and epoch column.
-    struct Grid {
+    public struct Grid {
         var rows: Int
         var epochs: [Int]
         /// cells[row][column]: nil when not measured (layer not in use yet, failed trial);
@@ -18,7 +19,7 @@ enum GradientHeatmap {
 
     /// The colour scale's range in powers of ten, shared by every panel: whole decades from
     /// the smallest to the largest nonzero finite value, at most 12 decades wide.
-    struct Scale {
+    public struct Scale {
         var low: Double
         var high: Double
 
@@ -37,7 +38,7 @@ enum GradientHeatmap {
         }
     }
 
-    static func grid(_ config: ReportConfig) -> Grid {
+    public static func grid(_ config: ReportConfig) -> Grid {
         let trials = config.trials.filter { !$0.epochs.isEmpty }
         let rows = trials.flatMap { $0.epochs.map(\.gradNorm.count) }.max() ?? 0
         let lastEpoch = trials.flatMap { $0.epochs.map(\.epoch) }.max() ?? 0
@@ -80,7 +81,7 @@ enum GradientHeatmap {
         return Grid(rows: rows, epochs: epochs, cells: cells)
     }
 
-    static func render(_ grid: Grid, scale: Scale, title: String, id: String) -> String {
+    public static func render(_ grid: Grid, scale: Scale, title: String, id: String) -> String {
         let width = 380.0, left = 40.0, right = 10.0, top = 6.0
         let rowHeight = grid.rows > 0 ? min(18, max(8, 150 / Double(grid.rows))) : 18
         let plotBottom = top + rowHeight * Double(max(grid.rows, 1))
@@ -121,7 +122,7 @@ enum GradientHeatmap {
     }
 
     /// The shared colour bar.
-    static func legend(_ scale: Scale) -> String {
+    public static func legend(_ scale: Scale) -> String {
         let width = 660.0, left = 150.0, barWidth = 300.0
         var svg = SVG(width: width, height: 40, title: "Colour scale: log10 of the gradient norm")
         let decades = Int(scale.high - scale.low)

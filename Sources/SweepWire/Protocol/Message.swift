@@ -4,7 +4,7 @@ import Foundation
 public enum Command: String, CaseIterable, Sendable {
     case hello = "HELLO", ready = "READY", task = "TASK", metric = "METRIC", result = "RESULT"
     case fail = "FAIL", ack = "ACK", heartbeat = "HEARTBEAT", cancel = "CANCEL"
-    case disconnect = "DISCONNECT", error = "ERROR"
+    case disconnect = "DISCONNECT", error = "ERROR", missing = "MISSING"
 }
 
 /// One protocol message: a command and its body. `MessageCodec` turns it into frames and back.
@@ -34,8 +34,11 @@ public enum Message: Equatable, Sendable {
     case cancel(TrialAttempt)
     /// both ways: goodbye, see `DisconnectBody` for the reasons.
     case disconnect(DisconnectBody)
-    /// coordinator → worker: your last message was malformed.
+    /// coordinator → worker: your last message was malformed, or not yours to send.
     case error(ErrorBody)
+    /// coordinator → worker: a RESULT came before these epochs' METRICs; send them, then the
+    /// RESULT again (the result counts only with every epoch of its attempt stored).
+    case missing(MissingBody)
 
     public var command: Command {
         switch self {
@@ -50,6 +53,7 @@ public enum Message: Equatable, Sendable {
         case .cancel: .cancel
         case .disconnect: .disconnect
         case .error: .error
+        case .missing: .missing
         }
     }
 
@@ -62,6 +66,7 @@ public enum Message: Equatable, Sendable {
         case .fail(let b): TrialAttempt(trialID: b.trialID, attempt: b.attempt)
         case .ack(let t), .cancel(let t): t
         case .hello(let b): b.current
+        case .missing(let b): TrialAttempt(trialID: b.trialID, attempt: b.attempt)
         case .ready, .heartbeat, .disconnect, .error: nil
         }
     }
@@ -186,6 +191,19 @@ public struct DisconnectBody: Equatable, Sendable {
     public var reason: String
 
     public init(reason: String) { self.reason = reason }
+}
+
+/// MISSING: the epochs of an attempt the coordinator has not stored, ascending.
+public struct MissingBody: Equatable, Sendable {
+    public var trialID: String
+    public var attempt: Int
+    public var epochs: [Int]
+
+    public init(trialID: String, attempt: Int, epochs: [Int]) {
+        self.trialID = trialID
+        self.attempt = attempt
+        self.epochs = epochs
+    }
 }
 
 public struct ErrorBody: Equatable, Sendable {

@@ -1,13 +1,15 @@
+import SweepSchema
+import SweepStorage
 /// The ranking as an aligned text table for the terminal: rank, id, what was swept, status
 /// and the final metrics.
-enum RankingText {
-    static func render(_ trials: [StoredTrial], metric: String, goal: String, limit: Int = 30) -> String {
-        let ranked = ResultsTable.rankTrials(trials, metric: metric, goal: goal)
+public enum RankingText {
+    public static func render(_ trials: [StoredTrial], metric: Metric, limit: Int = 30) -> String {
+        let ranked = ResultsTable.rankTrials(trials, metric: metric)
         let header = ["rank", "trial", "parameters", "status", "test_acc", "val_acc", "test_loss", "epochs", "seconds"]
         var rows = [header]
         for (rank, t) in ranked.prefix(limit) {
-            let label = (t.name.isEmpty ? "" : t.name + " ") + t.swept.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
-            rows.append([rank.map(String.init) ?? "-", t.id, label, t.status,
+            let label = (t.name.isEmpty ? "" : t.name + " ") + t.swept.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
+            rows.append([rank.map(String.init) ?? "-", t.id, label, t.status.rawValue,
                          ResultsTable.number(t.testAcc), ResultsTable.number(t.valAcc), ResultsTable.number(t.testLoss),
                          t.epochs.map(String.init) ?? "", ResultsTable.number(t.seconds)])
         }
