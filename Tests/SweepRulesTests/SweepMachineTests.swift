@@ -267,6 +267,33 @@ final class SweepMachineTests: XCTestCase {
         XCTAssertEqual(h.tasks(to: "b").first?.attempt, 2)
     }
 
+    func testAWorkerCutOffTakesItsTrialBackIfNobodyElseHas() throws {
+        var h = Harness(count: 1)
+        let task = try XCTUnwrap(h.join("a"))
+        h.metric("a", task.trialID, epoch: 1)
+        h.tick(after: 3.5)
+        XCTAssertNil(h.machine.lease(of: "t1"), "lost when silent")
+        _ = h.take()
+        h.hello("a", current: TrialAttempt(trialID: "t1", attempt: 1))
+        XCTAssertEqual(h.changes, [.adopt(TrialAttempt(trialID: "t1", attempt: 1), worker: "a", host: "host-a")])
+        h.metric("a", task.trialID, epoch: 2)
+        h.metric("a", task.trialID, epoch: 3)
+        h.result("a", task.trialID)
+        XCTAssertEqual(h.finishes, [TrialAttempt(trialID: "t1", attempt: 1)], "epoch 1 was kept from before the cut")
+    }
+
+    func testGoingSilentForAMomentBuysALeaseNoTime() throws {
+        var h = Harness(count: 1)
+        let task = try XCTUnwrap(h.join("a"))
+        h.metric("a", task.trialID, epoch: 1)
+        for _ in 0..<50 { h.tick(after: 1); h.say("a", .heartbeat) }
+        h.tick(after: 4)                       // silent: lost, adoptable
+        h.hello("a", current: TrialAttempt(trialID: "t1", attempt: 1))
+        XCTAssertNotNil(h.machine.lease(of: "t1"), "taken back")
+        for _ in 0..<7 { h.tick(after: 1); h.say("a", .heartbeat) }
+        XCTAssertNil(h.machine.lease(of: "t1"), "the 60 s deadline ran on across the cut")
+    }
+
     func testALeavingOrUnreachableWorkerLosesItsLeaseAtOnce() throws {
         var h = Harness(count: 2)
         _ = try XCTUnwrap(h.join("a"))
