@@ -2,8 +2,9 @@ import Foundation
 import SweepSchema
 import SweepStorage
 
-/// One epoch of a trial's last attempt, as the report needs it. Any value may be missing:
-/// null, absent, or not a number in the stored JSON (NaN travels as the string "nan").
+/// One epoch of a trial's last attempt, as the report needs it: the stored report decoded
+/// as MLPKit's `EpochReport` (the schema every reader shares). Values the charts cannot draw
+/// (NaN, infinities) are kept and skipped where drawn.
 public struct EpochPoint {
     public var epoch: Int
     public var stage: Int?
@@ -18,18 +19,30 @@ public struct EpochPoint {
     /// Mean over the hidden layers of the share of activations with a derivative below 0.01.
     public var saturated: Double?
 
-    public init?(json: String, epoch: Int) {
-        guard let o = ReportJSON.object(json) else { return nil }
-        self.epoch = ReportJSON.number(o["epoch"]).flatMap { $0.isFinite ? Int($0) : nil } ?? epoch
-        stage = ReportJSON.number(o["stage"]).flatMap { $0.isFinite ? Int($0) : nil }
-        trainLoss = ReportJSON.number(o["train_loss"])
-        trainAcc = ReportJSON.number(o["train_acc"])
-        valLoss = ReportJSON.number(o["val_loss"])
-        valAcc = ReportJSON.number(o["val_acc"])
-        gradNorm = ReportJSON.numbers(o["grad_norm"])
-        updateRatio = ReportJSON.numbers(o["update_ratio"])
-        gradRatio = ReportJSON.number(o["grad_ratio"])
-        saturated = ResultsTable.mean(ReportJSON.numbers(o["saturated"]).compactMap { $0 }.filter(\.isFinite))
+    /// An epoch with nothing measured (tests build curves from it).
+    public init(epoch: Int) {
+        self.epoch = epoch
+        gradNorm = []
+        updateRatio = []
+    }
+
+    public init(_ report: EpochReport) {
+        epoch = report.epoch
+        stage = report.stage
+        trainLoss = report.trainLoss
+        trainAcc = report.trainAcc
+        valLoss = report.valLoss
+        valAcc = report.valAcc
+        gradNorm = report.gradNorm
+        updateRatio = report.updateRatio
+        gradRatio = report.gradRatio
+        saturated = ResultsTable.mean(report.saturated.filter(\.isFinite))
+    }
+
+    /// The stored report decoded with the schema; nil when it does not decode.
+    public init?(json: String) {
+        guard let report = try? SchemaCoding.decode(EpochReport.self, from: json) else { return nil }
+        self.init(report)
     }
 }
 
@@ -123,8 +136,8 @@ public struct ReportModel {
         let trials = stored.map { t -> ReportTrial in
             let last = lastAttempt[t.id]
             let epochs = (reports[t.id] ?? []).filter { $0.attempt == last }.sorted { $0.epoch < $1.epoch }
-                .compactMap { EpochPoint(json: $0.report, epoch: $0.epoch) }
-            let histograms = t.result.map(ReportJSON.histograms) ?? []
+                .compactMap { EpochPoint(json: $0.report) }
+            let histograms = t.result.map(LayerHistogram.all(ofResult:)) ?? []
             return ReportTrial(stored: t, epochs: epochs, histograms: histograms,
                                verdict: Verdict.judge(status: t.status, epochs: epochs))
         }
@@ -180,44 +193,15 @@ public struct PublishedResult: Equatable, Sendable {
     public static func forName(_ name: String) -> PublishedResult? { name.isEmpty ? nil : byName[name] }
 }
 
-/// Lenient reading of the stored JSON: numbers may be null, absent, or the strings "nan",
-/// "inf" and "-inf" (how the worker writes non-finite numbers).
-public enum ReportJSON {
-    public static func object(_ text: String) -> [String: Any]? {
-        try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
-    }
-
-    public static func number(_ value: Any?) -> Double? {
-        switch value {
-        case let n as NSNumber:
-            return n.doubleValue
-        case let s as String:
-            switch s.lowercased() {
-            case "nan": return .nan
-            case "inf", "+inf", "infinity": return .infinity
-            case "-inf", "-infinity": return -.infinity
-            default: return Double(s)
-            }
-        default:
-            return nil
-        }
-    }
-
-    public static func numbers(_ value: Any?) -> [Double?] {
-        (value as? [Any])?.map { number($0) } ?? []
-    }
-
-    /// The result's `weight_histograms`, skipping entries that are not well formed.
-    public static func histograms(_ resultJSON: String) -> [LayerHistogram] {
-        guard let o = object(resultJSON), let list = o["weight_histograms"] as? [Any] else { return [] }
-        return list.compactMap { item in
-            guard let h = item as? [String: Any],
-                  let layer = number(h["layer"]).flatMap({ $0.isFinite ? Int($0) : nil }),
-                  let limit = number(h["limit"]), limit.isFinite, limit > 0 else { return nil }
-            let start = numbers(h["start"]).map { $0.flatMap { $0.isFinite ? max($0, 0) : nil } ?? 0 }
-            let end = numbers(h["end"]).map { $0.flatMap { $0.isFinite ? max($0, 0) : nil } ?? 0 }
-            guard !start.isEmpty || !end.isEmpty else { return nil }
-            return LayerHistogram(layer: layer, limit: limit, start: start, end: end)
+extension LayerHistogram {
+    /// The histograms of a stored result (MLPKit's `TrialResult`), skipping layers with no
+    /// range or no counts; none when the result does not decode.
+    static func all(ofResult json: String) -> [LayerHistogram] {
+        guard let result = try? SchemaCoding.decode(TrialResult.self, from: json) else { return [] }
+        return (result.weightHistograms ?? []).compactMap { h in
+            guard h.limit.isFinite, h.limit > 0, !(h.start.isEmpty && h.end.isEmpty) else { return nil }
+            return LayerHistogram(layer: h.layer, limit: h.limit, start: h.start.map { Double(max($0, 0)) },
+                                  end: h.end.map { Double(max($0, 0)) })
         }.sorted { $0.layer < $1.layer }
     }
 }

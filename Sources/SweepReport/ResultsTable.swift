@@ -56,14 +56,25 @@ public enum ResultsTable {
     public static func metrics(_ rows: [MetricRecord]) -> String {
         var lines = [csvLine(["trial_id", "attempt", "epoch", "metric", "layer", "value"])]
         for row in rows {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(row.report.utf8)) as? [String: Any] else { continue }
+            // Reports that do not decode with the schema are left out (the coordinator checks
+            // a METRIC's syntax, not its fields).
+            guard let r = try? SchemaCoding.decode(EpochReport.self, from: row.report) else { continue }
             let prefix = [row.trialID, String(row.attempt), String(row.epoch)]
-            for key in object.keys.sorted() where key != "type" && key != "epoch" {
-                if let values = object[key] as? [Double] {
-                    for (layer, v) in values.enumerated() { lines.append(csvLine(prefix + [key, String(layer + 1), number(v)])) }
-                } else if let v = object[key] as? Double {
-                    lines.append(csvLine(prefix + [key, "", number(v)]))
-                }
+            let scalars: [(String, Double?)] = [
+                ("grad_ratio", r.gradRatio), ("lr", Double(r.lr)), ("samples_per_s", r.samplesPerS), ("stage", Double(r.stage)),
+                ("train_acc", r.trainAcc), ("train_loss", r.trainLoss), ("val_acc", r.valAcc), ("val_loss", r.valLoss),
+            ]
+            let layers: [(String, [Double])] = [
+                ("dead", r.dead), ("grad_norm", r.gradNorm), ("saturated", r.saturated), ("update_ratio", r.updateRatio),
+                ("weight_norm", r.weightNorm), ("weight_std", r.weightStd),
+            ]
+            var fields: [(String, [String])] = scalars.compactMap { key, v in v.map { (key, ["", number($0)]) } }
+            for (key, values) in layers {
+                for (layer, v) in values.enumerated() { fields.append((key, [String(layer + 1), number(v)])) }
+            }
+            // Metric names in alphabetical order, layers in order within each.
+            for (key, rest) in fields.enumerated().sorted(by: { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }).map(\.element) {
+                lines.append(csvLine(prefix + [key] + rest))
             }
         }
         return lines.joined(separator: "\n") + "\n"
