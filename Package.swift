@@ -96,7 +96,7 @@ let package = Package(
             dependencies: ["MLPKit"],
             path: "benchmarks/MLPBench",
             swiftSettings: fastMath),
-        .executableTarget(name: "SweepBench", dependencies: ["SweepWire"], path: "benchmarks/SweepBench"),
+        .executableTarget(name: "SweepBench", dependencies: ["SweepWire", "SweepSchema"], path: "benchmarks/SweepBench"),
         .testTarget(name: "MLPKitTests", dependencies: ["MLPKit"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CZMQ"]),
         .testTarget(name: "SweepWireTests", dependencies: ["SweepWire"]),

@@ -1,4 +1,5 @@
 import Foundation
+import SweepSchema
 import SweepWire
 
 /// W simulated workers in one thread: W DEALER sockets in one poll loop. Each says HELLO and
@@ -129,12 +130,20 @@ final class WorkerSwarm {
     static let ready: [[UInt8]] = [ProtocolLimits.signature, Array("READY".utf8), Array("{}".utf8)]
     static let heartbeat: [[UInt8]] = [ProtocolLimits.signature, Array("HEARTBEAT".utf8), Array("{}".utf8)]
 
-    /// A small epoch report as the payload (frame 3), the same for every trial:
-    /// {"type":"epoch","epoch":k,"train_loss":…,"val_acc":…,"grad_norm":[8 numbers]}.
+    /// An epoch report as the payload (frame 3), the same for every trial: a complete
+    /// `EpochReport` of an 8-layer network (keys sorted, as workers write them), so that
+    /// `coordinator results --metrics` reads it with the schema.
     static func report(epoch k: Int) -> [UInt8] {
         let x = 1.0 / Double(k + 1)
-        let norms = (1...8).map { String(x / Double($0)) }.joined(separator: ",")
-        return Array(#"{"type":"epoch","epoch":\#(k),"train_loss":\#(2.3 * x),"val_acc":\#(1 - 0.9 * x),"grad_norm":[\#(norms)]}"#.utf8)
+        func list(_ n: Int, _ f: (Int) -> Double) -> String { "[" + (1...n).map { String(f($0)) }.joined(separator: ",") + "]" }
+        let fields = [
+            #""dead":\#(list(7) { _ in 0 })"#, #""epoch":\#(k)"#, #""grad_norm":\#(list(8) { x / Double($0) })"#,
+            #""grad_ratio":0.125"#, #""lr":0.01"#, #""samples_per_s":48000.5"#, #""saturated":\#(list(7) { _ in 0.02 })"#,
+            #""stage":1"#, #""train_acc":\#(1 - x)"#, #""train_loss":\#(2.3 * x)"#, #""type":"epoch""#,
+            #""update_ratio":\#(list(8) { _ in 0.001 })"#, #""val_acc":\#(1 - 0.9 * x)"#, #""val_loss":\#(2.2 * x)"#,
+            #""weight_norm":\#(list(8) { _ in 3.1 })"#, #""weight_std":\#(list(8) { _ in 0.05 })"#,
+        ]
+        return Array(("{" + fields.joined(separator: ",") + "}").utf8)
     }
 
     /// The reports of epochs 1...100, written once: only the body differs between trials.
@@ -169,15 +178,13 @@ final class WorkerSwarm {
     /// The templates decode, with the coordinator's own codec, to the messages they stand for.
     static func selfCheck() throws {
         let id = "t\"\\0"
-        struct Report: Decodable { var type: String; var epoch: Int; var grad_norm: [Double] }
-        struct Result: Decodable { var status: String; var epochs: Int }
         guard case .metric(let m) = try MessageCodec.decode(frames: metric(id, 2, epoch: 3)),
               m.trialID == id, m.attempt == 2, m.epoch == 3,
-              let report = try? m.report.decode(as: Report.self), report.epoch == 3, report.type == "epoch",
-              report.grad_norm.count == 8,
+              let report = try? SchemaCoding.decode(EpochReport.self, from: m.report.text), report.epoch == 3,
+              report.gradNorm.count == 8,
               case .result(let r) = try MessageCodec.decode(frames: result(id, 2, epochs: 3)),
               r.trialID == id, r.attempt == 2,
-              let outcome = try? r.result.decode(as: Result.self), outcome.status == "ok", outcome.epochs == 3,
+              let outcome = try? TrialOutcome(json: r.result.text, epochBudget: 3), outcome.status == .ok, outcome.result.epochs == 3,
               try MessageCodec.decode(frames: ready) == .ready, try MessageCodec.decode(frames: heartbeat) == .heartbeat
         else { throw BenchError("the message templates do not decode as intended") }
     }
