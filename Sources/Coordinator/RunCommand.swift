@@ -14,7 +14,7 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var sweep: SweepArguments
 
-    @Option(help: "Worker processes to start (default: one per core).")
+    @Option(parsing: .unconditional, help: "Worker processes to start (default: one per core).")
     var localWorkers: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: "Directory for sweep.db, results.csv, metrics.csv and report.html.")
@@ -26,10 +26,15 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Also accept remote workers here, e.g. tcp://*:5555 (default: loopback only).")
     var bind: String = "tcp://127.0.0.1:*"
 
-    @Option(help: "BLAS threads per trial (default: the cores split between the local workers).")
+    @Option(parsing: .unconditional, help: "BLAS threads per trial (default: the cores split between the local workers).")
     var threads: Int?
 
     @OptionGroup var serve: ServeOptions
+
+    func validate() throws {
+        guard localWorkers >= 1 else { throw ValidationError("--local-workers must be at least 1") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
 
     func run() throws {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
@@ -38,14 +43,33 @@ struct RunCommand: ParsableCommand {
         var options = serve.server(endpoint: bind)
         // Split the cores between the workers: two processes with two BLAS threads each on
         // two cores lose 25-40 % (docs/performance.md).
-        options.rules.threadsPerTrial = threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / max(localWorkers, 1))
+        options.rules.threadsPerTrial = threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / localWorkers)
         let server = try CoordinatorServer(store: store, options: options)
+        // From here on SIGINT and SIGTERM stop the loop between two turns (nothing half
+        // stored), the workers are stopped, and the exit status says which signal it was.
+        let signals = StopSignals()
         let workers = try LocalWorkers(count: localWorkers, endpoint: server.endpoint,
                                        heartbeat: serve.heartbeat, liveness: serve.liveness)
         defer { workers.stop() }
-        try server.run(check: workers.checkAlive)
+        do {
+            try server.run(check: {
+                if let signal = signals.received { throw StopRequested(signal: signal) }
+                try workers.checkAlive()
+            })
+        } catch {
+            // A signal wins over what it caused (workers gone meanwhile, ...).
+            guard let stop = (error as? StopRequested) ?? signals.received.map(StopRequested.init) else { throw error }
+            try stopped(by: stop, workers)
+        }
         workers.wait(seconds: 5)
+        if let signal = signals.received { try stopped(by: StopRequested(signal: signal), workers) }
         try writeResults(store, to: out)
+    }
+
+    private func stopped(by stop: StopRequested, _ workers: LocalWorkers) throws -> Never {
+        CoordinatorServer.log("\(stop): stopping the local workers; run the same command again to resume")
+        workers.stop()
+        throw ExitCode(stop.status)
     }
 }
 
