@@ -93,7 +93,10 @@ final class SweepWorker {
                 } else {
                     log("cannot reach \(options.endpoint) (no answer for \(Self.seconds(now.timeIntervalSince(lastHeard))) s); retrying in \(Self.seconds(delay)) s")
                 }
-                // Sleep no longer than the time left before giving up.
+                // Close first: left open, the socket would reconnect by itself while we sleep,
+                // deliver the HELLO it holds, and the coordinator would take the silence that
+                // follows for a death. Sleep no longer than the time left before giving up.
+                disconnect()
                 let left = options.giveUpAfter.map { $0 - now.timeIntervalSince(lastHeard) } ?? delay
                 Thread.sleep(forTimeInterval: max(0, min(delay, left)))
                 if let status = giveUpIfSilent(at: Date()) { return status }
@@ -120,7 +123,7 @@ final class SweepWorker {
     /// A fresh socket, then HELLO (with the trial still training, if any), the results not
     /// yet acknowledged, and READY when idle.
     private func connect() throws {
-        socket?.close()
+        disconnect()
         let s = try ZMQSocket(context: context, type: .dealer)
         try s.setRoutingID(Array(identity.workerID.utf8))
         try s.setLinger(milliseconds: 0)
@@ -130,6 +133,11 @@ final class SweepWorker {
         heardSinceConnect = false
         heartbeat = Heartbeat(interval: options.heartbeatInterval, liveness: options.liveness)
         try register()
+    }
+
+    private func disconnect() {
+        socket?.close()
+        socket = nil
     }
 
     private func register() throws {
