@@ -142,7 +142,8 @@ final class SweepWorker {
 
     private func register() throws {
         var hello = identity
-        hello.current = runner.flatMap { $0.isFinished ? nil : $0.task }
+        // Not `isFinished`: the runner posts its last event before it says it is finished.
+        hello.current = runner.flatMap { isTraining($0.task) ? $0.task : nil }
         try send(.hello(hello))
         for message in unacknowledged.values { try send(message) }
         askedForWork = false
