@@ -52,16 +52,18 @@ struct ServeOptions: ParsableArguments {
                                valueName: "seconds"))
     var progressTimeout: Double = 1800
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("After a restart, seconds the interrupted trials wait for their workers to come back.",
+    @Option(parsing: .unconditional, help: ArgumentHelp("After a restart, seconds the interrupted trials wait for their workers to come back (default: 40; `run` on loopback: 0, its workers died with it).",
                                valueName: "seconds"))
-    var adoptGrace: Double = 40
+    var adoptGrace: Double?
+
+    static let defaultAdoptGrace = 40.0
 
     func validate() throws {
         guard heartbeat > 0, heartbeat.isFinite else { throw ValidationError("--heartbeat must be a positive number of seconds") }
         guard liveness >= 1 else { throw ValidationError("--liveness must be at least 1") }
         guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1") }
         guard progressTimeout > 0, progressTimeout.isFinite else { throw ValidationError("--progress-timeout must be a positive number of seconds") }
-        guard adoptGrace >= 0, adoptGrace.isFinite else { throw ValidationError("--adopt-grace must be zero or more seconds") }
+        if let adoptGrace, !(adoptGrace >= 0 && adoptGrace.isFinite) { throw ValidationError("--adopt-grace must be zero or more seconds") }
     }
 
     func server(endpoint: String) -> CoordinatorServer.Options {
@@ -70,7 +72,7 @@ struct ServeOptions: ParsableArguments {
         options.rules.liveness = liveness
         options.rules.maxAttempts = maxAttempts
         options.rules.progressTimeout = progressTimeout
-        options.rules.adoptionGrace = adoptGrace
+        options.rules.adoptionGrace = adoptGrace ?? Self.defaultAdoptGrace
         return options
     }
 }

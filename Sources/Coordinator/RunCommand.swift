@@ -10,7 +10,12 @@ import SweepWire
 /// machine, the sweep run to the end, the CSVs written and the ranking printed.
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "run", abstract: "Run a sweep on this machine with local worker processes.")
+        commandName: "run", abstract: "Run a sweep on this machine with local worker processes.",
+        discussion: """
+        The workers are the `worker` program beside this one; they never outlive this process. \
+        Ctrl-C (SIGINT) or SIGTERM stops them and exits 130 or 143; run the same command again \
+        to resume.
+        """)
 
     @OptionGroup var sweep: SweepArguments
 
@@ -24,7 +29,9 @@ struct RunCommand: ParsableCommand {
     var db: String?
 
     @Option(help: "Also accept remote workers here, e.g. tcp://*:5555 (default: loopback only).")
-    var bind: String = "tcp://127.0.0.1:*"
+    var bind: String = Self.loopback
+
+    static let loopback = "tcp://127.0.0.1:*"
 
     @Option(parsing: .unconditional, help: "BLAS threads per trial (default: the cores split between the local workers).")
     var threads: Int?
@@ -40,7 +47,16 @@ struct RunCommand: ParsableCommand {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let database = db ?? (out as NSString).appendingPathComponent("sweep.db")
         let store = try openSweep(sweep, database: database, maxAttempts: serve.maxAttempts)
+        let counts = try store.counts()
+        guard counts.queued + counts.running > 0 else {
+            // A rerun of a finished sweep: no worker to start (and to wait for, and to stop).
+            CoordinatorServer.log("every trial is finished already")
+            return try writeResults(store, to: out)
+        }
         var options = serve.server(endpoint: bind)
+        // On loopback every worker of a previous run was one of its local workers, and they
+        // die with it: nobody will come back to adopt an interrupted trial, so do not wait.
+        if serve.adoptGrace == nil && bind == Self.loopback { options.rules.adoptionGrace = 0 }
         // Split the cores between the workers: two processes with two BLAS threads each on
         // two cores lose 25-40 % (docs/performance.md).
         options.rules.threadsPerTrial = threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / localWorkers)
