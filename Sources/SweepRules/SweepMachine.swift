@@ -100,7 +100,7 @@ public struct SweepMachine: Sendable {
             case .running:
                 trial.status = .queued
                 if let open = r.history.last(where: { $0.attempt == r.attempts }) {
-                    trial.adoptable = Adoptable(attempt: r.attempts, worker: open.worker, epochs: r.storedEpochs)
+                    trial.adoptable = Adoptable(attempt: r.attempts, worker: open.worker, epochs: r.storedEpochs, progress: nil)
                     effects.changes.append(.interrupt(TrialAttempt(trialID: r.id, attempt: r.attempts)))
                     awaitingAdoption.append(r.id)
                 } else {
@@ -290,7 +290,14 @@ public struct SweepMachine: Sendable {
         if let index = queue.firstIndex(of: attempt.trialID) { queue.remove(at: index) }
         trials[attempt.trialID]!.status = .running
         trials[attempt.trialID]!.adoptable = nil
-        leases[attempt.trialID] = Lease(attempt: attempt.attempt, peer: id, started: now, epochs: adoptable.epochs)
+        var lease = Lease(attempt: attempt.attempt, peer: id, started: now, epochs: adoptable.epochs)
+        if let progress = adoptable.progress {
+            // Taken back after a cut: the deadline runs on from where it was, so going silent
+            // for a moment never buys a lease new time.
+            lease.lastProgress = progress.last
+            lease.longestWait = progress.longestWait
+        }
+        leases[attempt.trialID] = lease
         peers[id]!.lease = attempt.trialID
         if peers[id]!.ready { peers[id]!.ready = false }
         effects.changes.append(.adopt(attempt, worker: peer.hello.workerID, host: peer.hello.host))
@@ -355,9 +362,15 @@ public struct SweepMachine: Sendable {
     }
 
     /// The peer is gone (silent, left, unreachable, another version): its lease is lost.
+    /// The attempt stays adoptable by its worker while the trial waits in the queue: a worker
+    /// cut off for a while takes its trial back when it returns, if nobody else has.
     private mutating func drop(_ id: PeerID, reason: String, at now: Double, _ effects: inout Effects) {
         guard let peer = peers.removeValue(forKey: id) else { return }
-        if let held = peer.lease { lose(held, reason: reason, cancel: false, at: now, &effects) }
+        guard let held = peer.lease, let lease = leases[held] else { return }
+        let adoptable = Adoptable(attempt: lease.attempt, worker: peer.hello.workerID, epochs: lease.epochs,
+                                  progress: (lease.lastProgress, lease.longestWait))
+        lose(held, reason: reason, cancel: false, at: now, &effects)
+        if trials[held]?.status == .queued { trials[held]!.adoptable = adoptable }
     }
 
     /// Takes a lease back without a result; the peer is told to stop when it is still there.
@@ -485,10 +498,13 @@ struct Trial: Sendable {
     }
 }
 
+/// An attempt whose worker may take it back: interrupted by a restart (no `progress` known),
+/// or lost when its worker went silent or unreachable.
 struct Adoptable: Sendable {
     let attempt: Int
     let worker: String
     let epochs: Set<Int>
+    var progress: (last: Double, longestWait: Double)?
 }
 
 struct Lease: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import SweepStorage
 import XCTest
 @testable import Coordinator
 
@@ -13,6 +14,9 @@ final class Cluster {
     private(set) var workers: [Process] = []
     /// Fast heartbeats so a lost peer is noticed in 0.6 s.
     let heartbeat = ["--heartbeat", "0.2", "--liveness", "3"]
+    /// A restarted coordinator waits 2 s (not 40) for the workers of its interrupted trials,
+    /// and exits half a second (not 30) after the sweep ends.
+    let coordinatorTimings = ["--adopt-grace", "2", "--linger", "0.5"]
 
     static var buildFolder: URL {
         var folder = Bundle(for: Cluster.self).bundleURL
@@ -36,9 +40,16 @@ final class Cluster {
 
     @discardableResult
     func startCoordinator() throws -> Process {
-        let p = try launch("coordinator", ["serve", spec, "--bind", endpoint, "--db", db] + heartbeat, log: "coordinator")
+        let p = try launch("coordinator", ["serve", spec, "--bind", endpoint, "--db", db] + heartbeat + coordinatorTimings, log: "coordinator")
         coordinator = p
         return p
+    }
+
+    /// Another `coordinator serve` on the same database, on another port (it should be refused).
+    func startRivalCoordinator() throws -> Process {
+        let rival = "tcp://127.0.0.1:\(try Self.freePort())"
+        return try launch("coordinator", ["serve", spec, "--bind", rival, "--db", db] + heartbeat + coordinatorTimings,
+                          log: "rival")
     }
 
     /// A worker; `simulate` seconds per epoch trains nothing, nil trains for real.
@@ -88,11 +99,11 @@ final class Cluster {
     func store() throws -> SweepStore { try SweepStore(readingFrom: db) }
 
     func finishedCount() -> Int {
-        (try? store().trials().filter { $0.status == "ok" }.count) ?? 0
+        (try? store().trials().filter { $0.status == .ok }.count) ?? 0
     }
 
     func runningCount() -> Int {
-        (try? store().trials().filter { $0.status == "running" }.count) ?? 0
+        (try? store().trials().filter { $0.status == .running }.count) ?? 0
     }
 
     /// A TCP port nobody listens on now.

@@ -1,7 +1,11 @@
 import Foundation
+import SweepFile
+import SweepReport
+import SweepSchema
+import SweepStorage
+import SweepWire
 import XCTest
 @testable import Coordinator
-import SweepCore
 
 /// The coordinator's promise, tested with real processes over real sockets: every trial runs
 /// to completion exactly once, whatever dies when.
@@ -11,8 +15,8 @@ final class FaultToleranceTests: XCTestCase {
         let stored = try cluster.store().trials()
         XCTAssertEqual(stored.count, trials, file: file, line: line)
         XCTAssertEqual(Set(stored.map(\.id)).count, trials, file: file, line: line)
-        XCTAssertEqual(stored.filter { $0.status == "ok" }.count, trials, "\(stored.map(\.status))", file: file, line: line)
-        let csv = ResultsTable.trials(stored, metric: "test_acc", goal: "maximize").split(separator: "\n")
+        XCTAssertEqual(stored.filter { $0.status == .ok }.count, trials, "\(stored.map(\.status))", file: file, line: line)
+        let csv = ResultsTable.trials(stored, metric: Metric(name: .testAcc, goal: .maximize)).split(separator: "\n")
         XCTAssertEqual(csv.count, trials + 1, file: file, line: line)
     }
 
@@ -40,7 +44,7 @@ final class FaultToleranceTests: XCTestCase {
         XCTAssertEqual(csv.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false)[0] },
                        ["1", "2", "3", "4", "5", "6"])
         let stored = try SweepStore(readingFrom: out + "/sweep.db").trials()
-        XCTAssertEqual(stored.map(\.status), Array(repeating: "ok", count: 6))
+        XCTAssertEqual(stored.map(\.status), Array(repeating: .ok, count: 6))
         for t in stored { XCTAssertEqual(csv.filter { $0.contains(t.id) }.count, 1) }
         let accuracies = stored.compactMap(\.testAcc).sorted(by: >)
         XCTAssertGreaterThan(accuracies[0], 0.3)   // ReLU/tanh with He init learn even in one short epoch
@@ -58,10 +62,10 @@ final class FaultToleranceTests: XCTestCase {
         XCTAssertEqual(cluster.waitForExit(coordinator), 0)
         try assertComplete(cluster, trials: 6)
         let attempts = try cluster.store().attempts()
-        XCTAssertTrue(attempts.contains { $0.outcome == "lost" }, "\(attempts)")
-        let rerun = attempts.filter { $0.outcome == "lost" }.map(\.trialID)
+        XCTAssertTrue(attempts.contains { $0.outcome == .lost }, "\(attempts)")
+        let rerun = attempts.filter { $0.outcome == .lost }.map(\.trialID)
         for id in rerun {
-            XCTAssertEqual(attempts.filter { $0.trialID == id && $0.outcome == "ok" }.count, 1)
+            XCTAssertEqual(attempts.filter { $0.trialID == id && $0.outcome == .ok }.count, 1)
         }
     }
 
@@ -73,7 +77,7 @@ final class FaultToleranceTests: XCTestCase {
         cluster.wait("some trials to finish") { cluster.finishedCount() >= 2 }
         kill(coordinator.processIdentifier, SIGKILL)
         _ = cluster.waitForExit(coordinator)
-        let before = try cluster.store().trials().filter { $0.status == "ok" }
+        let before = try cluster.store().trials().filter { $0.status == .ok }
         XCTAssertLessThan(before.count, 8)
         coordinator = try cluster.startCoordinator()
         XCTAssertEqual(cluster.waitForExit(coordinator), 0)

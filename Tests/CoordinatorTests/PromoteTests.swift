@@ -1,7 +1,12 @@
 import Foundation
+import MLPKit
+import SweepFile
+import SweepRules
+import SweepSchema
+import SweepStorage
+import SweepWire
 import XCTest
 @testable import Coordinator
-@testable import SweepCore
 
 /// `coordinator promote`: the best configurations of a finished search, written as a list
 /// sweep that reads back to the very trials that won, plus more seeds.
@@ -25,18 +30,20 @@ final class PromoteTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try SweepStore(path: directory.appendingPathComponent("sweep.db").path)
         try store.register(
-            SweepRecord(name: "search", spec: "", metric: "val_acc", goal: "maximize", maxAttempts: 1),
+            SweepRecord(name: "search", spec: "", metric: Metric(name: .valAcc, goal: .maximize), maxAttempts: 1),
             trials: search.map {
-                TrialRecord(id: $0.id, configID: $0.configId, name: $0.name, ordinal: $0.ordinal,
-                            parameters: $0.pairs.map { ($0.name, $0.value) }, swept: $0.swept.map { ($0.name, $0.value) })
+                StoredTrial(id: $0.id, configID: $0.configId, name: $0.name, ordinal: $0.ordinal,
+                            parameters: $0.pairs.map { Pair($0.name, $0.value) }, swept: $0.swept.map { Pair($0.name, $0.value) })
             })
         // Trial k scores 0.5 + k/100, except trial 5, which diverged: the best are 4, 3, 2.
         var changes: [StoreChange] = []
         for (k, trial) in search.enumerated() {
-            changes.append(.start(trial: trial.id, attempt: 1, worker: "w", host: "h"))
+            let attempt = TrialAttempt(trialID: trial.id, attempt: 1)
+            changes.append(.start(attempt, worker: "w", host: "h"))
             let status = k == 5 ? "diverged" : "ok"
-            changes.append(.finish(trial: trial.id, attempt: 1, outcome: TrialOutcome(json: ReportTests.resultJSON(
-                status: status, testAcc: k == 5 ? 0.99 : 0.5 + Double(k) / 100, layers: 8, epochs: 1))!))
+            let budget = try XCTUnwrap(epochBudget(of: trial.pairs.map { ($0.name, $0.value) }))
+            changes.append(.finish(attempt, try TrialOutcome(json: Self.resultJSON(
+                status: status, testAcc: k == 5 ? 0.99 : 0.5 + Double(k) / 100, epochs: 1), epochBudget: budget)))
         }
         try store.apply(changes)
 
@@ -56,9 +63,15 @@ final class PromoteTests: XCTestCase {
     }
 
     func testNothingFinishedIsAnError() throws {
-        let record = SweepRecord(name: "s", spec: "", metric: "test_acc", goal: "maximize", maxAttempts: 1)
+        let record = SweepRecord(name: "s", spec: "", metric: Metric(name: .testAcc, goal: .maximize), maxAttempts: 1)
         XCTAssertThrowsError(try PromoteCommand.promote([], sweep: record, top: 3, repeats: 3, source: "x.db")) { error in
             XCTAssertTrue("\(error)".contains("x.db has no finished trial"), "\(error)")
         }
+    }
+
+    /// A schema-valid result whose val_acc is its test_acc.
+    static func resultJSON(status: String, testAcc: Double, epochs: Int) -> String {
+        #"{"epochs":\#(epochs),"samples_per_s":51000,"seconds":12.5,"status":"\#(status)","test_acc":\#(testAcc),"#
+            + #""test_loss":1.1,"train_loss":1.0,"type":"result","val_acc":\#(testAcc)}"#
     }
 }

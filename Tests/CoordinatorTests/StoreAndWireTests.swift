@@ -1,51 +1,31 @@
 import Foundation
+import MLPKit
+import SweepFile
+import SweepSchema
+import SweepStorage
+import SweepWire
 import XCTest
 @testable import Coordinator
-import SweepCore
 
-/// The store's durability setting, and METRIC/RESULT payloads from the wire to the store.
+/// METRIC and RESULT payloads from the wire to the store, with a hand-driven worker against
+/// the real coordinator. (The store's own tests are in SweepStorageTests.)
 final class StoreAndWireTests: XCTestCase {
-    /// GRDB's DatabasePool sets `synchronous = NORMAL` when it switches to WAL; the store must
-    /// put FULL back on the writer connection, or an acknowledged result could be lost.
-    func testTheWriterCommitsWithSynchronousFull() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("sweep.db").path
-        let store = try SweepStore(path: path)
-        XCTAssertEqual(try store.synchronousSetting(), 2, "PRAGMA synchronous on the writer: 2 = FULL")
-        // Still so after some writes, and for a store opened again on the same file.
-        try store.register(SweepRecord(name: "s", spec: "", metric: "test_acc", goal: "maximize", maxAttempts: 3),
-                           trials: [TrialRecord(id: "t1", configID: "c", name: "n", ordinal: 0, parameters: [("seed", "1")], swept: [])])
-        try store.apply([.start(trial: "t1", attempt: 1, worker: "w", host: "h"),
-                         .metric(trial: "t1", attempt: 1, epoch: 1, report: #"{"epoch":1}"#)])
-        XCTAssertEqual(try store.synchronousSetting(), 2)
-        XCTAssertEqual(try SweepStore(path: path).synchronousSetting(), 2)
-    }
-
-    /// The statements `apply` caches are reused across turns and connections see the results.
-    func testApplyRunsEveryChangeAcrossTurns() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try SweepStore(path: directory.appendingPathComponent("sweep.db").path)
-        try store.register(SweepRecord(name: "s", spec: "", metric: "test_acc", goal: "maximize", maxAttempts: 2),
-                           trials: (1...3).map { TrialRecord(id: "t\($0)", configID: "c", name: "n", ordinal: $0,
-                                                            parameters: [("seed", "\($0)")], swept: []) })
-        for turn in 1...3 {
-            try store.apply([.start(trial: "t\(turn)", attempt: 1, worker: "w", host: "h")]
-                            + (1...4).map { .metric(trial: "t\(turn)", attempt: 1, epoch: $0, report: #"{"epoch":\#($0)}"#) })
-        }
-        try store.apply([.finish(trial: "t1", attempt: 1, outcome: TrialOutcome(json: #"{"status":"ok","test_acc":0.5,"epochs":4}"#)!),
-                         .attemptFailed(trial: "t2", attempt: 1, reason: "boom", outcome: "failed", maxAttempts: 2),
-                         .attemptFailed(trial: "t3", attempt: 1, reason: "gone", outcome: "lost", maxAttempts: 1)])
-        XCTAssertEqual(try store.metricCount(), 12)
-        let trials = try store.trials()
-        XCTAssertEqual(trials.map(\.status), ["ok", "queued", "failed"])
-        XCTAssertEqual(trials[0].testAcc, 0.5)
-        XCTAssertEqual(trials[0].epochs, 4)
-        XCTAssertEqual(trials[1].message, "attempt 1: boom")
-        XCTAssertEqual(trials[2].message, "attempt 1: gone")
+    /// MLPKit's own reports through `JSONPayload`, non-finite numbers included: what the worker
+    /// sends is what the coordinator stores and the report reads.
+    func testMLPKitReportsPassThroughJSONPayload() throws {
+        let text = #"{"dead":[0],"epoch":1,"grad_norm":[1,2],"grad_ratio":"nan","lr":0.1,"samples_per_s":1000,"saturated":[0.5],"# +
+            #""stage":1,"train_acc":0.5,"train_loss":"inf","type":"epoch","update_ratio":[],"weight_norm":[3],"weight_std":[0.5]}"#
+        let epoch = try JSONPayload(text: text).decode(as: EpochReport.self)
+        XCTAssertEqual(epoch.trainLoss, .infinity)
+        XCTAssertTrue(epoch.gradRatio.isNaN)
+        XCTAssertEqual(try JSONPayload(encoding: epoch).text, text)
+        // A result as the worker encodes it passes the schema the coordinator checks.
+        let result = #"{"epochs":2,"message":"train loss is nan","samples_per_s":"nan","seconds":1.5,"status":"diverged","test_acc":0.1,"type":"result"}"#
+        let decoded = try JSONPayload(text: result).decode(as: TrialResult.self)
+        XCTAssertEqual(decoded.status, .diverged)
+        XCTAssertTrue(decoded.samplesPerS.isNaN)
+        XCTAssertEqual(try JSONPayload(encoding: decoded).text, result)
+        XCTAssertEqual(try TrialOutcome(json: result, epochBudget: 2).result.epochs, 2)
     }
 
     func testTrialQueueRemove() {
@@ -105,7 +85,7 @@ final class StoreAndWireTests: XCTestCase {
         guard case .error(let error) = try receive(until: { if case .error = $0 { true } else { false } }) else { return }
         XCTAssertTrue(error.reason.hasPrefix("frame 3: METRIC payload is not valid JSON"), error.reason)
 
-        let result = #"{"epochs":2,"seconds":0.5,"status":"ok","test_acc":0.75,"type":"result","val_acc":0.5}"#
+        let result = #"{"epochs":2,"samples_per_s":100,"seconds":0.5,"status":"ok","test_acc":0.75,"type":"result","val_acc":0.5}"#
         try send(.result(ResultBody(trialID: task.trialID, attempt: task.attempt, result: try JSONPayload(text: result))))
         let ack = try receive(until: { if case .ack = $0 { true } else { false } })
         XCTAssertEqual(ack, .ack(TrialAttempt(trialID: task.trialID, attempt: task.attempt)))
@@ -117,10 +97,28 @@ final class StoreAndWireTests: XCTestCase {
         XCTAssertEqual(try store.metrics().map(\.report), reports)
         XCTAssertEqual(try store.metrics().map(\.epoch), [1, 2])
         let trial = try XCTUnwrap(store.trials().first)
-        XCTAssertEqual(trial.status, "ok")
+        XCTAssertEqual(trial.status, .ok)
+        XCTAssertEqual(trial.result, result)
+        XCTAssertEqual(try store.attempts().map(\.outcome), [.ok])
         XCTAssertEqual(trial.testAcc, 0.75)
         XCTAssertEqual(trial.epochs, 2)
         XCTAssertTrue(cluster.log("coordinator").contains("frame 3: METRIC payload"))
+    }
+
+    /// One coordinator per database: a second one on the same file exits at once with an
+    /// error naming the file and the first one's host and pid, and changes nothing.
+    func testASecondCoordinatorOnTheSameDatabaseIsRefused() throws {
+        let cluster = try Cluster(spec: simulatedSweep(count: 2, epochs: 1))
+        let coordinator = try cluster.startCoordinator()
+        defer { kill(coordinator.processIdentifier, SIGKILL) }
+        cluster.wait("the coordinator to listen") { cluster.log("coordinator").contains("listening on") }
+        let rival = try cluster.startRivalCoordinator()
+        XCTAssertNotEqual(cluster.waitForExit(rival, timeout: 30), 0)
+        let log = cluster.log("rival")
+        XCTAssertTrue(log.contains("\(cluster.db) is in use by another coordinator (\(ProcessInfo.processInfo.hostName) pid \(coordinator.processIdentifier))"),
+                      log)
+        XCTAssertTrue(coordinator.isRunning)
+        XCTAssertEqual(try cluster.store().trials().map(\.status), [.queued, .queued])
     }
 
     /// A worker of another version is sent away with the reason, before it gets any work.

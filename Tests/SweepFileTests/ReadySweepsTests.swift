@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import SweepCore
+@testable import SweepFile
 
 /// Every sweep file shipped in sweeps/ parses, validates and expands as its comments say.
 final class ReadySweepsTests: XCTestCase {

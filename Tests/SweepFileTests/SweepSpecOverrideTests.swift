@@ -1,6 +1,6 @@
 import MLPKit
 import XCTest
-@testable import SweepCore
+@testable import SweepFile
 
 /// `coordinator run SPEC name=value --only names`: the command line over the file.
 final class SweepSpecOverrideTests: XCTestCase {

@@ -1,7 +1,7 @@
 import Foundation
 import MLPKit
 import XCTest
-@testable import SweepCore
+@testable import SweepFile
 
 final class SweepSpecTests: XCTestCase {
     let file = "sweeps/t.yaml"

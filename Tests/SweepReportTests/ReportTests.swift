@@ -1,6 +1,10 @@
 import Foundation
+import SweepRules
+import SweepSchema
+import SweepStorage
+import SweepWire
 import XCTest
-@testable import Coordinator
+@testable import SweepReport
 
 /// `coordinator report`: the HTML page built from a small hand-made store, its sections,
 /// charts, verdicts, published numbers and escaping; then the page in a real browser.
@@ -55,7 +59,7 @@ final class ReportTests: XCTestCase {
 
     struct Planned {
         var id: String, config: String, name: String, seed: Int
-        var swept: [(String, String)] = []
+        var swept: [Pair] = []
     }
 
     /// model-3 (2 seeds, stuck at ln 10 with a vanished gradient), relu (2 seeds, learning),
@@ -66,50 +70,53 @@ final class ReportTests: XCTestCase {
         let planned = [
             Planned(id: "a1", config: "ca", name: "model-3", seed: 1),
             Planned(id: "a2", config: "ca", name: "model-3", seed: 2),
-            Planned(id: "b1", config: "cb", name: "relu", seed: 1, swept: [("activation", "relu")]),
-            Planned(id: "b2", config: "cb", name: "relu", seed: 2, swept: [("activation", "relu")]),
-            Planned(id: "c1", config: "cc", name: "std-10.0", seed: 1, swept: [("init_std", "10")]),
-            Planned(id: "d1", config: "cd", name: Self.evilName, seed: 1, swept: [("activation", Self.evilValue)]),
+            Planned(id: "b1", config: "cb", name: "relu", seed: 1, swept: [Pair("activation", "relu")]),
+            Planned(id: "b2", config: "cb", name: "relu", seed: 2, swept: [Pair("activation", "relu")]),
+            Planned(id: "c1", config: "cc", name: "std-10.0", seed: 1, swept: [Pair("init_std", "10")]),
+            Planned(id: "d1", config: "cd", name: Self.evilName, seed: 1, swept: [Pair("activation", Self.evilValue)]),
         ]
         try store.register(
-            SweepRecord(name: "report <test>", spec: "", metric: "test_acc", goal: "maximize", maxAttempts: 1),
+            SweepRecord(name: "report <test>", spec: "", metric: Metric(name: .testAcc, goal: .maximize), maxAttempts: 1),
             trials: planned.enumerated().map { i, p in
-                TrialRecord(id: p.id, configID: p.config, name: p.name, ordinal: i,
-                            parameters: [("depth", "7"), ("seed", String(p.seed))] + p.swept,
-                            swept: p.swept + [("seed", String(p.seed))])
+                StoredTrial(id: p.id, configID: p.config, name: p.name, ordinal: i,
+                            parameters: [Pair("depth", "7"), Pair("seed", String(p.seed))] + p.swept,
+                            swept: p.swept + [Pair("seed", String(p.seed))])
             })
-        var changes: [StoreChange] = planned.map { .start(trial: $0.id, attempt: 1, worker: "w", host: "test-host") }
+        var changes: [StoreChange] = planned.map { .start(Self.first($0.id), worker: "w", host: "test-host") }
         for e in 1...epochs {
             // Vanishing: 8 Dense layers, the gradient shrinking ~4x per layer toward the input.
             let vanishing = (0..<8).map { 1e-2 * pow(0.25, Double(7 - $0)) }
             for id in ["a1", "a2"] {
-                changes.append(.metric(trial: id, attempt: 1, epoch: e, report: Self.epochJSON(
+                changes.append(.metric(Self.first(id), epoch: e, report: Self.epochJSON(
                     epoch: e, loss: 2.3026 + 0.0004 * Double(e % 2), acc: 0.1, valAcc: 0.1,
                     grads: vanishing, updates: vanishing.map { $0 / 10 })))
             }
             let healthy = (0..<8).map { 0.5 + 0.05 * Double($0) }
             for (k, id) in ["b1", "b2"].enumerated() {
-                changes.append(.metric(trial: id, attempt: 1, epoch: e, report: Self.epochJSON(
+                changes.append(.metric(Self.first(id), epoch: e, report: Self.epochJSON(
                     epoch: e, loss: 1.2 / Double(e) + 0.3, acc: 0.6 + 0.04 * Double(e) + 0.01 * Double(k),
                     valAcc: 0.58 + 0.04 * Double(e), grads: healthy, updates: healthy.map { $0 / 100 })))
             }
             if e <= 3 {
-                changes.append(.metric(trial: "c1", attempt: 1, epoch: e, report: Self.epochJSON(
+                changes.append(.metric(Self.first("c1"), epoch: e, report: Self.epochJSON(
                     epoch: e, loss: 9, acc: 0.15, valAcc: nil, grads: healthy.map { $0 * 100 }, updates: healthy,
                     nanLoss: e == 3)))
             }
         }
         changes += [
-            .finish(trial: "a1", attempt: 1, outcome: TrialOutcome(json: Self.resultJSON(status: "ok", testAcc: 0.1, layers: 8, epochs: epochs))!),
-            .finish(trial: "a2", attempt: 1, outcome: TrialOutcome(json: Self.resultJSON(status: "ok", testAcc: 0.1, layers: 8, epochs: epochs))!),
-            .finish(trial: "b1", attempt: 1, outcome: TrialOutcome(json: Self.resultJSON(status: "ok", testAcc: 0.85, layers: 8, epochs: epochs))!),
-            .finish(trial: "b2", attempt: 1, outcome: TrialOutcome(json: Self.resultJSON(status: "ok", testAcc: 0.86, layers: 8, epochs: epochs))!),
-            .finish(trial: "c1", attempt: 1, outcome: TrialOutcome(json: #"{"epochs":2,"message":"train loss is nan","samples_per_s":1,"seconds":1,"status":"diverged","test_acc":0.177,"type":"result"}"#)!),
-            .attemptFailed(trial: "d1", attempt: 1, reason: Self.evilMessage, outcome: "failed", maxAttempts: 1),
+            .finish(Self.first("a1"), try TrialOutcome(json: Self.resultJSON(status: "ok", testAcc: 0.1, layers: 8, epochs: epochs), epochBudget: epochs)),
+            .finish(Self.first("a2"), try TrialOutcome(json: Self.resultJSON(status: "ok", testAcc: 0.1, layers: 8, epochs: epochs), epochBudget: epochs)),
+            .finish(Self.first("b1"), try TrialOutcome(json: Self.resultJSON(status: "ok", testAcc: 0.85, layers: 8, epochs: epochs), epochBudget: epochs)),
+            .finish(Self.first("b2"), try TrialOutcome(json: Self.resultJSON(status: "ok", testAcc: 0.86, layers: 8, epochs: epochs), epochBudget: epochs)),
+            .finish(Self.first("c1"), try TrialOutcome(json: #"{"epochs":2,"message":"train loss is nan","samples_per_s":1,"seconds":1,"status":"diverged","test_acc":0.177,"type":"result"}"#, epochBudget: epochs)),
+            .endAttempt(Self.first("d1"), .failed, reason: Self.evilMessage, trial: .failed, message: "attempt 1: " + Self.evilMessage),
         ]
         try store.apply(changes)
         return store
     }
+
+    /// Attempt 1 of a trial.
+    static func first(_ trialID: String) -> TrialAttempt { TrialAttempt(trialID: trialID, attempt: 1) }
 
     private func writeReport() throws -> (path: String, html: String) {
         let store = try makeStore()
@@ -150,21 +157,21 @@ final class ReportTests: XCTestCase {
         let store = try SweepStore(path: directory.appendingPathComponent("depth.db").path)
         let accuracy: [String: [Int: [Double]]] = ["relu-he": [3: [0.88, 0.86], 50: [0.10, 0.10]],
                                                    "batchnorm": [3: [0.87, 0.89], 50: [0.84, 0.86]]]
-        var records: [TrialRecord] = [], changes: [StoreChange] = []
+        var records: [StoredTrial] = [], changes: [StoreChange] = []
         for (name, byDepth) in accuracy.sorted(by: { $0.key < $1.key }) {
             for (depth, seeds) in byDepth.sorted(by: { $0.key < $1.key }) {
                 for (k, acc) in seeds.enumerated() {
                     let id = "\(name)-\(depth)-\(k)"
-                    records.append(TrialRecord(id: id, configID: "\(name)-\(depth)", name: name, ordinal: records.count,
-                                               parameters: [("depth", "\(depth)"), ("seed", "\(k)")],
-                                               swept: [("depth", "\(depth)"), ("seed", "\(k)")]))
-                    changes += [.start(trial: id, attempt: 1, worker: "w", host: "h"),
-                                .finish(trial: id, attempt: 1, outcome: TrialOutcome(json: Self.resultJSON(
-                                    status: "ok", testAcc: acc, layers: depth + 1, epochs: 1))!)]
+                    records.append(StoredTrial(id: id, configID: "\(name)-\(depth)", name: name, ordinal: records.count,
+                                               parameters: [Pair("depth", "\(depth)"), Pair("seed", "\(k)")],
+                                               swept: [Pair("depth", "\(depth)"), Pair("seed", "\(k)")]))
+                    changes += [.start(Self.first(id), worker: "w", host: "h"),
+                                .finish(Self.first(id), try TrialOutcome(json: Self.resultJSON(
+                                    status: "ok", testAcc: acc, layers: depth + 1, epochs: 1), epochBudget: 1))]
                 }
             }
         }
-        try store.register(SweepRecord(name: "depth", spec: "", metric: "test_acc", goal: "maximize", maxAttempts: 1),
+        try store.register(SweepRecord(name: "depth", spec: "", metric: Metric(name: .testAcc, goal: .maximize), maxAttempts: 1),
                            trials: records)
         try store.apply(changes)
         let model = try ReportModel.load(from: store)
@@ -227,25 +234,25 @@ final class ReportTests: XCTestCase {
                 return p
             }
         }
-        XCTAssertEqual(Verdict.judge(status: "ok", epochs: epochs([2.5, 2.31, 2.30, 2.302], ratio: 1e-4)).kind, .vanishing)
+        XCTAssertEqual(Verdict.judge(status: .ok, epochs: epochs([2.5, 2.31, 2.30, 2.302], ratio: 1e-4)).kind, .vanishing)
         // Only the last three epochs count for the plateau.
-        XCTAssertEqual(Verdict.judge(status: "ok", epochs: epochs([2.2, 2.30, 2.30, 2.302], ratio: 1e-4)).kind, .vanishing)
-        XCTAssertEqual(Verdict.judge(status: "ok", epochs: epochs([2.30, 2.30, 2.2, 2.302], ratio: 1e-4)).kind, .healthy)
-        XCTAssertEqual(Verdict.judge(status: "ok", epochs: epochs([2.30, 2.30, 2.30], ratio: 0.02)).kind, .healthy)
-        XCTAssertEqual(Verdict.judge(status: "ok", epochs: epochs([2.30, 2.30, 2.30], ratio: nil)).kind, .healthy)
-        XCTAssertEqual(Verdict.judge(status: "ok", epochs: epochs([1.0, .nan], ratio: 0.5)).kind, .diverged)
-        XCTAssertEqual(Verdict.judge(status: "diverged", epochs: []).kind, .diverged)
-        XCTAssertEqual(Verdict.judge(status: "failed", epochs: []).kind, .noData)
-        XCTAssertEqual(Verdict.judge(status: "ok", epochs: epochs([nil, nil], ratio: 1e-5)).kind, .healthy)
+        XCTAssertEqual(Verdict.judge(status: .ok, epochs: epochs([2.2, 2.30, 2.30, 2.302], ratio: 1e-4)).kind, .vanishing)
+        XCTAssertEqual(Verdict.judge(status: .ok, epochs: epochs([2.30, 2.30, 2.2, 2.302], ratio: 1e-4)).kind, .healthy)
+        XCTAssertEqual(Verdict.judge(status: .ok, epochs: epochs([2.30, 2.30, 2.30], ratio: 0.02)).kind, .healthy)
+        XCTAssertEqual(Verdict.judge(status: .ok, epochs: epochs([2.30, 2.30, 2.30], ratio: nil)).kind, .healthy)
+        XCTAssertEqual(Verdict.judge(status: .ok, epochs: epochs([1.0, .nan], ratio: 0.5)).kind, .diverged)
+        XCTAssertEqual(Verdict.judge(status: .diverged, epochs: []).kind, .diverged)
+        XCTAssertEqual(Verdict.judge(status: .failed, epochs: []).kind, .noData)
+        XCTAssertEqual(Verdict.judge(status: .ok, epochs: epochs([nil, nil], ratio: 1e-5)).kind, .healthy)
         // Saturated units: whatever the ratio, unless the gradient already vanished.
         var stuck = epochs([2.33, 2.34, 2.33], ratio: 12)
         stuck[2].saturated = 0.95
-        XCTAssertEqual(Verdict.judge(status: "ok", epochs: stuck).kind, .saturated)
+        XCTAssertEqual(Verdict.judge(status: .ok, epochs: stuck).kind, .saturated)
         stuck[2].saturated = 0.85
-        XCTAssertEqual(Verdict.judge(status: "ok", epochs: stuck).kind, .healthy)
+        XCTAssertEqual(Verdict.judge(status: .ok, epochs: stuck).kind, .healthy)
         stuck[2].saturated = 0.95
         stuck[2].gradRatio = 1e-5
-        XCTAssertEqual(Verdict.judge(status: "ok", epochs: stuck).kind, .vanishing)
+        XCTAssertEqual(Verdict.judge(status: .ok, epochs: stuck).kind, .vanishing)
         XCTAssertEqual(EpochPoint(json: #"{"saturated":[0.9,1.0,"nan"]}"#, epoch: 1)?.saturated ?? 0, 0.95, accuracy: 1e-12)
     }
 
@@ -284,7 +291,7 @@ final class ReportTests: XCTestCase {
         let long = try XCTUnwrap(EpochPoint(json: Self.epochJSON(epoch: 2, stage: 2, loss: 2, acc: 0.3, valAcc: 0.3,
                                                                  grads: [1e-4, 1e-3, 1e-2, 1e-1, 1], updates: [1, 1, 1, 1, 1]), epoch: 2))
         let stored = try makeStore().trials()[0]
-        let trial = ReportTrial(stored: stored, epochs: [short, long], histograms: [], verdict: Verdict.judge(status: "ok", epochs: [short, long]))
+        let trial = ReportTrial(stored: stored, epochs: [short, long], histograms: [], verdict: Verdict.judge(status: .ok, epochs: [short, long]))
         let config = ReportConfig(configID: "x", label: "x", detail: "", trials: [trial], published: nil, rank: 1)
         let grid = GradientHeatmap.grid(config)
         XCTAssertEqual(grid.rows, 5)
@@ -302,28 +309,36 @@ final class ReportTests: XCTestCase {
     func testRobustToSparseAndUnnamedData() throws {
         let store = try SweepStore(path: directory.appendingPathComponent("grid.db").path)
         try store.register(
-            SweepRecord(name: "grid", spec: "", metric: "val_acc", goal: "maximize", maxAttempts: 3),
+            SweepRecord(name: "grid", spec: "", metric: Metric(name: .valAcc, goal: .maximize), maxAttempts: 3),
             trials: [
-                TrialRecord(id: "g1", configID: "c1", name: "", ordinal: 0, parameters: [("lr", "0.1"), ("depth", "3")],
-                            swept: [("lr", "0.1"), ("depth", "3")]),
-                TrialRecord(id: "g2", configID: "c2", name: "", ordinal: 1, parameters: [("lr", "0.01"), ("depth", "3")],
-                            swept: [("lr", "0.01"), ("depth", "3")]),
-                TrialRecord(id: "g3", configID: "c3", name: "", ordinal: 2, parameters: [("lr", "0.001"), ("depth", "3")],
-                            swept: [("lr", "0.001"), ("depth", "3")]),
+                StoredTrial(id: "g1", configID: "c1", name: "", ordinal: 0, parameters: [Pair("lr", "0.1"), Pair("depth", "3")],
+                            swept: [Pair("lr", "0.1"), Pair("depth", "3")]),
+                StoredTrial(id: "g2", configID: "c2", name: "", ordinal: 1, parameters: [Pair("lr", "0.01"), Pair("depth", "3")],
+                            swept: [Pair("lr", "0.01"), Pair("depth", "3")]),
+                StoredTrial(id: "g3", configID: "c3", name: "", ordinal: 2, parameters: [Pair("lr", "0.001"), Pair("depth", "3")],
+                            swept: [Pair("lr", "0.001"), Pair("depth", "3")]),
             ])
+        // The store holds only results that pass the schema (whole counts in the histograms);
+        // the report's reader of them is lenient all the same (nulls and "nan" strings).
+        let lenientResult = #"{"status":"ok","test_acc":0.4,"val_acc":0.41,"epochs":2,"weight_histograms":[{"layer":1,"limit":0,"start":[],"end":[]},{"layer":2,"limit":1,"start":[1,"nan",3],"end":[null,2,1]}]}"#
+        XCTAssertEqual(ReportJSON.histograms(lenientResult).map(\.layer), [2])
+        XCTAssertEqual(ReportJSON.histograms(lenientResult).first?.start, [1, 0, 3])
+        XCTAssertEqual(ReportJSON.histograms(lenientResult).first?.end, [0, 2, 1])
+        XCTAssertThrowsError(try TrialOutcome(json: lenientResult, epochBudget: 2), "not a result the store may hold")
+        let g1 = #"{"epochs":2,"samples_per_s":100,"seconds":3,"status":"ok","test_acc":0.4,"type":"result","val_acc":0.41,"weight_histograms":[{"layer":1,"limit":0,"start":[],"end":[]},{"layer":2,"limit":1,"start":[1,0,3],"end":[0,2,1]}]}"#
         try store.apply([
-            .start(trial: "g1", attempt: 1, worker: "w", host: "h"),
+            .start(Self.first("g1"), worker: "w", host: "h"),
             // Nulls, NaN strings, empty arrays and a missing validation split.
-            .metric(trial: "g1", attempt: 1, epoch: 1, report: #"{"epoch":1,"train_loss":null,"train_acc":"nan","grad_norm":[null,"nan",0.5],"update_ratio":[],"grad_ratio":null}"#),
-            .metric(trial: "g1", attempt: 1, epoch: 2, report: #"{"epoch":2,"train_loss":1.5,"train_acc":0.4,"grad_norm":[0,1e-3,0.5],"update_ratio":[0,"inf",1e-3],"grad_ratio":0}"#),
-            .metric(trial: "g1", attempt: 1, epoch: 3, report: "not json"),
-            .finish(trial: "g1", attempt: 1, outcome: TrialOutcome(json: #"{"status":"ok","test_acc":0.4,"val_acc":0.41,"epochs":2,"weight_histograms":[{"layer":1,"limit":0,"start":[],"end":[]},{"layer":2,"limit":1,"start":[1,"nan",3],"end":[null,2,1]}]}"#)!),
-            .start(trial: "g2", attempt: 1, worker: "w", host: "h"),
-            .metric(trial: "g2", attempt: 1, epoch: 1, report: #"{"epoch":1,"train_loss":2.3}"#),
+            .metric(Self.first("g1"), epoch: 1, report: #"{"epoch":1,"train_loss":null,"train_acc":"nan","grad_norm":[null,"nan",0.5],"update_ratio":[],"grad_ratio":null}"#),
+            .metric(Self.first("g1"), epoch: 2, report: #"{"epoch":2,"train_loss":1.5,"train_acc":0.4,"grad_norm":[0,1e-3,0.5],"update_ratio":[0,"inf",1e-3],"grad_ratio":0}"#),
+            .metric(Self.first("g1"), epoch: 3, report: "not json"),
+            .finish(Self.first("g1"), try TrialOutcome(json: g1, epochBudget: 3)),
+            .start(Self.first("g2"), worker: "w", host: "h"),
+            .metric(Self.first("g2"), epoch: 1, report: #"{"epoch":1,"train_loss":2.3}"#),
             // A second attempt: only its epochs are drawn.
-            .attemptFailed(trial: "g2", attempt: 1, reason: "lost", outcome: "lost", maxAttempts: 3),
-            .start(trial: "g2", attempt: 2, worker: "w", host: "h"),
-            .metric(trial: "g2", attempt: 2, epoch: 1, report: #"{"epoch":1,"train_loss":2.0,"grad_norm":[1,2],"grad_ratio":0.5}"#),
+            .endAttempt(Self.first("g2"), .lost, reason: "lost", trial: .queued, message: "attempt 1: lost"),
+            .start(TrialAttempt(trialID: "g2", attempt: 2), worker: "w", host: "h"),
+            .metric(TrialAttempt(trialID: "g2", attempt: 2), epoch: 1, report: #"{"epoch":1,"train_loss":2.0,"grad_norm":[1,2],"grad_ratio":0.5}"#),
         ])
         let model = try ReportModel.load(from: store)
         XCTAssertEqual(model.configs.map(\.label), ["lr=0.1", "lr=0.01", "lr=0.001"])
@@ -339,31 +354,22 @@ final class ReportTests: XCTestCase {
 
         // One trial, nothing swept, still running.
         let single = try SweepStore(path: directory.appendingPathComponent("single.db").path)
-        try single.register(SweepRecord(name: "one", spec: "", metric: "test_acc", goal: "maximize", maxAttempts: 1),
-                            trials: [TrialRecord(id: "s1", configID: "cs", name: "", ordinal: 0, parameters: [], swept: [])])
-        try single.apply([.start(trial: "s1", attempt: 1, worker: "w", host: "h"),
-                          .metric(trial: "s1", attempt: 1, epoch: 1, report: Self.epochJSON(epoch: 1, loss: 2, acc: 0.3, valAcc: 0.3, grads: [0.1, 1], updates: [0.01, 0.01]))])
+        try single.register(SweepRecord(name: "one", spec: "", metric: Metric(name: .testAcc, goal: .maximize), maxAttempts: 1),
+                            trials: [StoredTrial(id: "s1", configID: "cs", name: "", ordinal: 0, parameters: [], swept: [])])
+        try single.apply([.start(Self.first("s1"), worker: "w", host: "h"),
+                          .metric(Self.first("s1"), epoch: 1, report: Self.epochJSON(epoch: 1, loss: 2, acc: 0.3, valAcc: 0.3, grads: [0.1, 1], updates: [0.01, 0.01]))])
         let one = ReportPage.render(try ReportModel.load(from: single))
         XCTAssertEqual(count("<svg", in: one), 1 + 4 + 4)
         XCTAssertTrue(one.contains("config cs"))
 
         // An empty store.
-        let empty = ReportPage.render(ReportModel(sweepName: "empty", metric: "test_acc", goal: "maximize", trials: []))
+        let empty = ReportPage.render(ReportModel(sweepName: "empty", metric: Metric(name: .testAcc, goal: .maximize), trials: []))
         XCTAssertEqual(count("<svg", in: empty), 1 + 4)
         XCTAssertTrue(empty.contains("no trials in this sweep"))
         for page in [html, one, empty] {
             XCTAssertFalse(page.contains("nan\""))
             XCTAssertEqual(count("<svg", in: page), count("</svg>", in: page))
         }
-    }
-
-    func testReportCommandWritesTheFile() throws {
-        try makeStore()
-        let out = directory.appendingPathComponent("cli").path
-        let command = try ReportCommand.parse(["--db", directory.appendingPathComponent("sweep.db").path, "--out", out])
-        try command.run()
-        XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/report.html"))
-        XCTAssertTrue(CoordinatorCommand.configuration.subcommands.contains { ObjectIdentifier($0) == ObjectIdentifier(ReportCommand.self) })
     }
 
     // MARK: - In a browser

@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-@testable import SweepCore
+@testable import SweepWire
 
 /// A real ROUTER and DEALERs over loopback TCP, all driven from this one thread with
 /// non-blocking calls and a Poller.
