@@ -24,11 +24,19 @@ public final class SweepStore {
         self.path = path
         lock = try StoreLock(database: path)
         do {
+            // Look before opening the pool: opening it switches the file to WAL, which must not
+            // happen to somebody else's database.
+            if let size = try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int, size > 0 {
+                var look = Configuration()
+                look.readonly = true
+                let tables = try DatabaseQueue(path: path, configuration: look).read {
+                    try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
+                }
+                if !tables.isEmpty && !tables.contains("grdb_migrations") { throw StoreError.notASweepStore(path) }
+            }
             var configuration = Configuration()
             configuration.busyMode = .timeout(5)
             pool = try DatabasePool(path: path, configuration: configuration)
-            let tables = try pool.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
-            if !tables.isEmpty && !tables.contains("grdb_migrations") { throw StoreError.notASweepStore(path) }
             // Not in `prepareDatabase`: DatabasePool sets `synchronous = NORMAL` when it switches the
             // writer to WAL, after that hook. The writer connection lives as long as the pool, so
             // setting it here once holds for every commit: each one is fsynced before `apply` returns.

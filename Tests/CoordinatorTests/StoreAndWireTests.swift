@@ -28,20 +28,6 @@ final class StoreAndWireTests: XCTestCase {
         XCTAssertEqual(try TrialOutcome(json: result, epochBudget: 2).result.epochs, 2)
     }
 
-    func testTrialQueueRemove() {
-        var queue = TrialQueue((1...5).map { .init(id: "t\($0)", parameters: [], attempts: 0) })
-        XCTAssertEqual(queue.pop()?.id, "t1")
-        XCTAssertNil(queue.remove("t1"))          // popped already
-        XCTAssertNil(queue.remove("nope"))
-        XCTAssertEqual(queue.remove("t3")?.id, "t3")
-        XCTAssertNil(queue.remove("t3"))
-        queue.pushFront(.init(id: "t1", parameters: [], attempts: 1))
-        XCTAssertEqual(queue.count, 4)
-        XCTAssertEqual(queue.remove("t1")?.attempts, 1)
-        XCTAssertEqual([queue.pop(), queue.pop(), queue.pop(), queue.pop()].map { $0?.id }, ["t2", "t4", "t5", nil])
-        XCTAssertTrue(queue.isEmpty)
-    }
-
     /// A hand-driven worker against the real coordinator: the METRIC payload is stored byte for
     /// byte, the RESULT payload is read once for its numbers, and a malformed payload is
     /// answered with an ERROR naming frame 3 without ending anything.

@@ -1,6 +1,6 @@
 // sweepbench: the coordinator's overhead with many workers that train nothing.
 //
-//   sweepbench [trials=10000] [epochs=10] [workers=200] [timeout=600] [coordinator=PATH] [keep=1]
+//   sweepbench [trials=10000] [epochs=10] [workers=200] [timeout=600] [coordinator=PATH] [keep=1] [legacy=1]
 //
 // Writes a sweep of `trials` trials (a grid over seed), starts the real `coordinator serve`
 // (the binary next to this one) on a fresh database and a free loopback port, and simulates
@@ -17,6 +17,10 @@ import Glibc
 
 struct Config {
     var trials = 10_000, epochs = 10, workers = 200, timeout = 600.0, keep = false
+    /// `serve` options beyond the endpoint and database: no lingering after the end (the
+    /// measured window closes at the last DISCONNECT done). `legacy=1` passes none, for a
+    /// coordinator built before `--linger` existed (the side-by-side comparison).
+    var extraArguments = ["--linger", "0"]
     var coordinator = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         .deletingLastPathComponent().appendingPathComponent("coordinator").path
 
@@ -32,7 +36,8 @@ struct Config {
             case "timeout": timeout = Double(try Self.int(key, value, atLeast: 1))
             case "keep": keep = value == "1" || value == "true"
             case "coordinator": coordinator = value
-            default: throw BenchError("unknown option '\(key)' (trials, epochs, workers, timeout, coordinator, keep)")
+            case "legacy": if value == "1" || value == "true" { extraArguments = [] }
+            default: throw BenchError("unknown option '\(key)' (trials, epochs, workers, timeout, coordinator, keep, legacy)")
             }
         }
     }
@@ -217,7 +222,7 @@ func runBench() throws -> Int32 {
     _ = FileManager.default.createFile(atPath: logPath, contents: nil)
     let coordinator = Process()
     coordinator.executableURL = URL(fileURLWithPath: config.coordinator)
-    coordinator.arguments = ["serve", spec, "--bind", endpoint, "--db", database]
+    coordinator.arguments = ["serve", spec, "--bind", endpoint, "--db", database] + config.extraArguments
     coordinator.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
     coordinator.standardOutput = coordinator.standardError
     try coordinator.run()
