@@ -11,35 +11,59 @@ struct CoordinatorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "coordinator",
         abstract: "Run hyper-parameter sweeps across workers, losing nothing when machines die.",
+        version: vgsweepVersion,
         subcommands: [RunCommand.self, ServeCommand.self, StatusCommand.self, ResultsCommand.self, ReportCommand.self,
                       PromoteCommand.self])
 }
 
-/// Options shared by `run` and `serve`.
+/// Every status `coordinator` exits with, in one place (the README has the same table).
+enum ExitStatus: Int32 {
+    /// The sweep ran to its end (failed trials included), or the command did what it was asked.
+    case ok = 0
+    /// Anything that stopped it with a message: storage, every local worker gone, I/O.
+    case error = 1
+    /// A bad command line or sweep file: an unknown option, an impossible value, a spec mistake
+    /// (ArgumentParser's `ValidationError`; sysexits' EX_USAGE).
+    case usage = 64
+    /// `coordinator run` stopped by SIGINT (128 + 2), after stopping its local workers.
+    case interrupted = 130
+    /// `coordinator run` stopped by SIGTERM (128 + 15), after stopping its local workers.
+    case terminated = 143
+}
+
+extension ExitCode {
+    init(_ status: ExitStatus) { self.init(status.rawValue) }
+}
+
+/// Options shared by `run` and `serve`. Numbers are parsed `.unconditional`, so that
+/// `--liveness -1` reaches `validate()` and is refused by name instead of ArgumentParser
+/// taking `-1` for an option ("Missing value").
 struct ServeOptions: ParsableArguments {
-    @Option(help: "Seconds between heartbeats.")
+    @Option(parsing: .unconditional, help: "Seconds between heartbeats.")
     var heartbeat: Double = 1
 
-    @Option(help: "Heartbeats a worker may miss before it is presumed lost.")
+    @Option(parsing: .unconditional, help: "Heartbeats a worker may miss before it is presumed lost.")
     var liveness: Int = 3
 
-    @Option(help: "Strikes (failed attempts; losses once per worker) before a trial is marked failed.")
+    @Option(parsing: .unconditional, help: "Strikes (failed attempts; losses once per worker) before a trial is marked failed.")
     var maxAttempts: Int = 3
 
-    @Option(help: ArgumentHelp("Seconds without an epoch report before a trial's lease is taken back (grows to 10x its slowest epoch).",
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seconds without an epoch report before a trial's lease is taken back (grows to 10x its slowest epoch).",
                                valueName: "seconds"))
     var progressTimeout: Double = 1800
 
-    @Option(help: ArgumentHelp("After a restart, seconds the interrupted trials wait for their workers to come back.",
+    @Option(parsing: .unconditional, help: ArgumentHelp("After a restart, seconds the interrupted trials wait for their workers to come back (default: 40; `run` on loopback: 0, its workers died with it).",
                                valueName: "seconds"))
-    var adoptGrace: Double = 40
+    var adoptGrace: Double?
+
+    static let defaultAdoptGrace = 40.0
 
     func validate() throws {
         guard heartbeat > 0, heartbeat.isFinite else { throw ValidationError("--heartbeat must be a positive number of seconds") }
         guard liveness >= 1 else { throw ValidationError("--liveness must be at least 1") }
         guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1") }
         guard progressTimeout > 0, progressTimeout.isFinite else { throw ValidationError("--progress-timeout must be a positive number of seconds") }
-        guard adoptGrace >= 0, adoptGrace.isFinite else { throw ValidationError("--adopt-grace must be zero or more seconds") }
+        if let adoptGrace, !(adoptGrace >= 0 && adoptGrace.isFinite) { throw ValidationError("--adopt-grace must be zero or more seconds") }
     }
 
     func server(endpoint: String) -> CoordinatorServer.Options {
@@ -48,7 +72,7 @@ struct ServeOptions: ParsableArguments {
         options.rules.liveness = liveness
         options.rules.maxAttempts = maxAttempts
         options.rules.progressTimeout = progressTimeout
-        options.rules.adoptionGrace = adoptGrace
+        options.rules.adoptionGrace = adoptGrace ?? Self.defaultAdoptGrace
         return options
     }
 }
@@ -65,8 +89,12 @@ struct SweepArguments: ParsableArguments {
     @Option(help: ArgumentHelp("Run only these entries of a list sweep, comma-separated.", valueName: "names"))
     var only: String?
 
-    @Option(help: "Seeds per configuration, over the file's `repeats`.")
+    @Option(parsing: .unconditional, help: "Seeds per configuration, over the file's `repeats`.")
     var repeats: Int?
+
+    func validate() throws {
+        if let repeats, repeats < 1 { throw ValidationError("--repeats must be at least 1") }
+    }
 
     var entries: [String] { only.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? [] }
 
@@ -110,7 +138,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Where workers connect, e.g. tcp://*:5555.")
     var bind: String = "tcp://*:5555"
 
-    @Option(help: ArgumentHelp("Seconds to keep telling workers that join after the end that the sweep is done.",
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seconds to keep telling workers that join after the end that the sweep is done.",
                                valueName: "seconds"))
     var linger: Double = 30
 
@@ -118,6 +146,10 @@ struct ServeCommand: ParsableCommand {
     var db: String
 
     @OptionGroup var serve: ServeOptions
+
+    func validate() throws {
+        guard linger >= 0, linger.isFinite else { throw ValidationError("--linger must be zero or more seconds") }
+    }
 
     func run() throws {
         let store = try openSweep(sweep, database: db, maxAttempts: serve.maxAttempts)

@@ -19,10 +19,10 @@ struct PromoteCommand: ParsableCommand {
     @Option(help: "The sweep's SQLite file.")
     var db: String
 
-    @Option(help: "How many configurations, best first by the sweep's metric (mean over seeds).")
+    @Option(parsing: .unconditional, help: "How many configurations, best first by the sweep's metric (mean over seeds).")
     var top: Int = 3
 
-    @Option(help: "Seeds per configuration in the new sweep.")
+    @Option(parsing: .unconditional, help: "Seeds per configuration in the new sweep.")
     var repeats: Int = 3
 
     @Option(help: "Where to write the sweep file (default: standard output).")

@@ -10,12 +10,18 @@ import Synchronization
 /// Nothing is lost across a coordinator restart: a result stays in `unacknowledged` until
 /// the coordinator confirms it stored it, and is sent again after every reconnect; HELLO
 /// says which trial is still training so the new coordinator adopts it instead of rerunning it.
+/// A result counts only with every epoch of its attempt stored, so the epoch reports stay in
+/// `reports` until that ACK too: a METRIC sent while the coordinator was away is sent again
+/// when it answers the RESULT with MISSING.
 final class SweepWorker {
     struct Options {
         var endpoint: String
         var heartbeatInterval = 1.0
         var liveness = 3
         var backoff = Backoff()
+        /// Exit with `ExitStatus.unreachable` after this many seconds without a word from any
+        /// coordinator; nil waits for ever.
+        var giveUpAfter: Double?
         /// Train nothing; report `epochs` synthetic epochs this many seconds apart.
         var simulateEpochSeconds: Double?
         var dataDirectory: String?
@@ -32,6 +38,13 @@ final class SweepWorker {
     private var backoff: Backoff
     private var runner: TrialRunner?
     private var unacknowledged: [TrialAttempt: Message] = [:]
+    /// The epoch reports of the attempt in training and of every attempt in `unacknowledged`,
+    /// by epoch, for a MISSING; dropped on that attempt's ACK (or a CANCEL once it is finished).
+    private var reports: [TrialAttempt: [Int: JSONPayload]] = [:]
+    /// When this worker last heard from any coordinator (its start, before the first word).
+    private var lastHeard = Date()
+    /// Whether the coordinator has said anything since the last (re)connection.
+    private var heardSinceConnect = false
     private var askedForWork = false
     private let data: @Sendable () throws -> FashionMNIST
 
@@ -59,8 +72,9 @@ final class SweepWorker {
         }
     }
 
-    /// Runs until the coordinator says the sweep is done; returns the exit status.
-    func run() throws -> Int32 {
+    /// Runs until the coordinator says the sweep is done, sends this worker away, or (with
+    /// `giveUpAfter`) cannot be reached; returns the exit status.
+    func run() throws -> ExitStatus {
         log("worker \(identity.workerID) connecting to \(options.endpoint)")
         try connect()
         while true {
@@ -71,10 +85,21 @@ final class SweepWorker {
             try forwardRunnerEvents()
             try askForWorkIfIdle()
             let now = Date()
+            if let status = giveUpIfSilent(at: now) { return status }
             if heartbeat.isExpired(at: now) {
                 let delay = backoff.take()
-                log("coordinator silent for \(heartbeat.interval * Double(heartbeat.liveness)) s; reconnecting in \(delay) s")
-                Thread.sleep(forTimeInterval: delay)
+                if heardSinceConnect {
+                    log("coordinator silent for \(Self.seconds(heartbeat.interval * Double(heartbeat.liveness))) s; reconnecting in \(Self.seconds(delay)) s")
+                } else {
+                    log("cannot reach \(options.endpoint) (no answer for \(Self.seconds(now.timeIntervalSince(lastHeard))) s); retrying in \(Self.seconds(delay)) s")
+                }
+                // Close first: left open, the socket would reconnect by itself while we sleep,
+                // deliver the HELLO it holds, and the coordinator would take the silence that
+                // follows for a death. Sleep no longer than the time left before giving up.
+                disconnect()
+                let left = options.giveUpAfter.map { $0 - now.timeIntervalSince(lastHeard) } ?? delay
+                Thread.sleep(forTimeInterval: max(0, min(delay, left)))
+                if let status = giveUpIfSilent(at: Date()) { return status }
                 try connect()
             } else if heartbeat.shouldSend(at: now) {
                 try send(.heartbeat)
@@ -82,25 +107,43 @@ final class SweepWorker {
         }
     }
 
+    /// `ExitStatus.unreachable` once no coordinator has said anything for `giveUpAfter` seconds.
+    private func giveUpIfSilent(at now: Date) -> ExitStatus? {
+        guard let limit = options.giveUpAfter else { return nil }
+        let silence = now.timeIntervalSince(lastHeard)
+        guard silence >= limit else { return nil }
+        runner?.cancel()
+        let what = heardSinceConnect ? "no word from the coordinator at \(options.endpoint)" : "cannot reach \(options.endpoint)"
+        log("\(what) (no answer for \(Self.seconds(silence)) s); giving up (--give-up-after \(Self.seconds(limit)))")
+        return .unreachable
+    }
+
     // MARK: - Connection
 
     /// A fresh socket, then HELLO (with the trial still training, if any), the results not
     /// yet acknowledged, and READY when idle.
     private func connect() throws {
-        socket?.close()
+        disconnect()
         let s = try ZMQSocket(context: context, type: .dealer)
         try s.setRoutingID(Array(identity.workerID.utf8))
         try s.setLinger(milliseconds: 0)
         try s.setMaxMessageSize(ProtocolLimits.maxMessageBytes)
         try s.connect(options.endpoint)
         socket = s
+        heardSinceConnect = false
         heartbeat = Heartbeat(interval: options.heartbeatInterval, liveness: options.liveness)
         try register()
     }
 
+    private func disconnect() {
+        socket?.close()
+        socket = nil
+    }
+
     private func register() throws {
         var hello = identity
-        hello.current = runner.flatMap { $0.isFinished ? nil : $0.task }
+        // Not `isFinished`: the runner posts its last event before it says it is finished.
+        hello.current = runner.flatMap { isTraining($0.task) ? $0.task : nil }
         try send(.hello(hello))
         for message in unacknowledged.values { try send(message) }
         askedForWork = false
@@ -109,9 +152,11 @@ final class SweepWorker {
     // MARK: - Messages from the coordinator
 
     /// Handles every waiting message; returns an exit status when the worker should stop.
-    private func receiveAll() throws -> Int32? {
+    private func receiveAll() throws -> ExitStatus? {
         while let frames = try socket?.receive(dontWait: true) {
             heartbeat.heard()
+            lastHeard = Date()
+            heardSinceConnect = true
             backoff.reset()
             let message: Message
             do { message = try MessageCodec.decode(frames: frames) } catch {
@@ -122,22 +167,29 @@ final class SweepWorker {
             case .task(let task):
                 try start(task)
             case .cancel(let attempt):
-                if runner?.task == attempt { runner?.cancel() }
+                if isTraining(attempt) {
+                    runner?.cancel()
+                } else if unacknowledged[attempt] != nil {
+                    reports[attempt] = nil   // its RESULT/FAIL is still resent, and ACKed as stale
+                }
             case .ack(let attempt):
                 unacknowledged[attempt] = nil
+                if !isTraining(attempt) { reports[attempt] = nil }
+            case .missing(let body):
+                try resend(body)
             case .disconnect(let body) where body.reason == DisconnectBody.done:
                 runner?.cancel()
                 log("sweep done")
-                return 0
+                return .ok
             case .disconnect(let body) where body.reason == DisconnectBody.unknown:
                 try register()
             case .disconnect(let body):
                 runner?.cancel()
                 log("the coordinator sent this worker away: \(body.reason)")
-                return 2
+                return .sentAway
             case .error(let body):
                 log("coordinator reports an error: \(body.reason)")
-            case .missing, .heartbeat, .hello, .ready, .metric, .result, .fail:
+            case .heartbeat, .hello, .ready, .metric, .result, .fail:
                 break
             }
         }
@@ -174,6 +226,7 @@ final class SweepWorker {
         for event in runner.drain() {
             switch event {
             case .epoch(let epoch, let report):
+                reports[task, default: [:]][epoch] = report
                 try send(.metric(MetricBody(trialID: task.trialID, attempt: task.attempt, epoch: epoch, report: report)))
             case .result(let result):
                 try finish(task, .result(ResultBody(trialID: task.trialID, attempt: task.attempt, result: result)))
@@ -188,6 +241,40 @@ final class SweepWorker {
         unacknowledged[attempt] = message
         try send(message)
         askedForWork = false
+    }
+
+    /// MISSING: the coordinator has the RESULT of `m`'s attempt but not these epochs. Sends
+    /// their METRICs in order, then the RESULT again; if any of them is not kept here, the
+    /// attempt cannot count: FAIL it instead (kept and resent like any FAIL until ACKed).
+    private func resend(_ m: MissingBody) throws {
+        let attempt = TrialAttempt(trialID: m.trialID, attempt: m.attempt)
+        let name = "trial \(m.trialID) attempt \(m.attempt)"
+        guard let last = unacknowledged[attempt] else {
+            log("the coordinator misses epochs \(Self.ranges(m.epochs)) of \(name), which this worker has no result for: ignored")
+            return
+        }
+        guard case .result = last else { return try send(last) }   // already given up: say it again
+        let kept = reports[attempt] ?? [:]
+        let lost = m.epochs.filter { kept[$0] == nil }
+        guard lost.isEmpty else {
+            let fail = Message.fail(FailBody(trialID: m.trialID, attempt: m.attempt,
+                                             reason: "epochs \(Self.ranges(lost)) lost by the worker"))
+            log("the coordinator misses epochs \(Self.ranges(m.epochs)) of \(name); \(Self.ranges(lost)) are lost here: FAIL")
+            reports[attempt] = nil
+            unacknowledged[attempt] = fail
+            return try send(fail)
+        }
+        log("the coordinator misses epochs \(Self.ranges(m.epochs)) of \(name): sending them again, then the result")
+        for epoch in Set(m.epochs).sorted() {
+            try send(.metric(MetricBody(trialID: m.trialID, attempt: m.attempt, epoch: epoch, report: kept[epoch]!)))
+        }
+        try send(last)
+    }
+
+    /// The runner is still at work on `attempt` (its last word not yet sent).
+    private func isTraining(_ attempt: TrialAttempt) -> Bool {
+        guard let runner, runner.task == attempt else { return false }
+        return unacknowledged[attempt] == nil && !(runner.isFinished && runner.drainIsEmpty)
     }
 
     private func askForWorkIfIdle() throws {
@@ -206,5 +293,21 @@ final class SweepWorker {
 
     private func log(_ text: String) {
         FileHandle.standardError.write(Data("[worker] \(text)\n".utf8))
+    }
+
+    /// Seconds for a log line: `3`, `0.6`, `1.5`.
+    static func seconds(_ x: Double) -> String {
+        guard x.isFinite else { return "\(x)" }
+        let tenths = (x * 10).rounded()
+        return tenths.truncatingRemainder(dividingBy: 10) == 0 ? String(Int(tenths / 10)) : String(format: "%.1f", tenths / 10)
+    }
+
+    /// Epoch numbers as ranges, ascending: `1-3, 7`.
+    static func ranges(_ epochs: [Int]) -> String {
+        var runs: [ClosedRange<Int>] = []
+        for e in Set(epochs).sorted() {
+            if let last = runs.last, last.upperBound + 1 == e { runs[runs.count - 1] = last.lowerBound...e } else { runs.append(e...e) }
+        }
+        return runs.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }.joined(separator: ", ")
     }
 }

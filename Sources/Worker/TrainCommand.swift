@@ -38,7 +38,7 @@ struct TrainCommand: ParsableCommand {
             dataset = try FashionMNIST.load(directory: data, allowDownload: !offline)
         } catch {
             printError("error: \(error)")
-            throw ExitCode(3)
+            throw ExitCode(.data)
         }
         BLAS.setThreads(config.threads)
         printError(BLASRuntime.summary)
@@ -50,6 +50,6 @@ struct TrainCommand: ParsableCommand {
         }
         printError(ProgressLine.result(result))
         if json { output.write(result) }
-        if result.status != .ok { throw ExitCode(4) }
+        if result.status != .ok { throw ExitCode(.diverged) }
     }
 }

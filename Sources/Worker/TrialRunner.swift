@@ -87,24 +87,86 @@ final class TrialRunner: Sendable {
     }
 
     private func simulate(_ config: TrialConfig, epochSeconds: Double, ring: () -> Void) {
-        // A stable pseudo-accuracy from the trial id, so rankings are checkable.
-        let score = Double(task.trialID.utf8.reduce(0) { ($0 &* 31 &+ Int($1)) % 1000 }) / 1000
-        for epoch in 1...config.epochs {
+        let score = Simulated.score(task.trialID)
+        let total = config.plan.totalEpochs
+        var done = 0
+        for epoch in 1...max(total, 1) {
             if cancelled.load(ordering: .relaxed) { break }
             if epochSeconds > 0 { Thread.sleep(forTimeInterval: epochSeconds) }
-            let report = #"{"epoch":\#(epoch),"grad_norm":[0.01,0.1],"train_loss":\#(1 / Double(epoch)),"type":"epoch","val_acc":\#(score)}"#
-            post(.epoch(epoch, JSONPayload(simulated: report)), ring)
+            let report = Simulated.epoch(epoch, score: score, lr: config.lr, layers: config.architecture.depth + 1)
+            do { post(.epoch(epoch, try JSONPayload(encoding: report)), ring) } catch {
+                return post(.failure("cannot encode a simulated epoch report: \(error)"), ring)
+            }
+            done = epoch
         }
-        let status = cancelled.load(ordering: .relaxed) ? "cancelled" : "ok"
-        let result = #"{"epochs":\#(config.epochs),"samples_per_s":0,"seconds":\#(epochSeconds * Double(config.epochs)),"status":"\#(status)","#
-            + #""test_acc":\#(score),"test_loss":\#(1 - score),"train_loss":\#(1 - score),"type":"result","val_acc":\#(score)}"#
-        post(.result(JSONPayload(simulated: result)), ring)
+        let stopped = cancelled.load(ordering: .relaxed)
+        let result = Simulated.result(stopped ? .cancelled : .ok, epochs: done, score: score,
+                                      seconds: epochSeconds * Double(done))
+        do { post(.result(try JSONPayload(encoding: result)), ring) } catch {
+            post(.failure("cannot encode the simulated result: \(error)"), ring)
+        }
     }
 }
 
-private extension JSONPayload {
-    /// The simulated reports are written by hand from finite numbers, so they are valid JSON.
-    init(simulated text: String) {
-        do { try self.init(text: text) } catch { preconditionFailure("simulated report \(text): \(error)") }
+/// The reports of `--simulate-epoch-seconds`: MLPKit's own `EpochReport` and `TrialResult`,
+/// so they travel and are stored exactly like trained ones. The numbers are synthetic and
+/// deterministic: every accuracy is a stable pseudo-score from the trial id (so rankings are
+/// checkable), the train loss of epoch e is 1/e.
+enum Simulated {
+    /// In [0, 1), from the trial id alone.
+    static func score(_ trialID: String) -> Double {
+        Double(trialID.utf8.reduce(0) { ($0 &* 31 &+ Int($1)) % 1000 }) / 1000
+    }
+
+    static func epoch(_ epoch: Int, score: Double, lr: Float, layers: Int) -> EpochReport {
+        var r = emptyEpoch
+        r.epoch = epoch
+        r.lr = lr
+        r.trainLoss = 1 / Double(epoch)
+        r.trainAcc = score
+        r.valLoss = 1 - score
+        r.valAcc = score
+        // The first layer's gradient a tenth of the head's, the rest in between.
+        let n = max(layers, 2)
+        r.gradNorm = (0..<n).map { 0.01 * pow(10, Double($0) / Double(n - 1)) }
+        r.gradRatio = r.gradNorm[0] / r.gradNorm[n - 1]
+        r.weightNorm = Array(repeating: 1, count: n)
+        r.weightStd = Array(repeating: 0.05, count: n)
+        r.updateRatio = Array(repeating: 1e-3, count: n)
+        r.saturated = Array(repeating: 0, count: n - 1)
+        r.dead = Array(repeating: 0, count: n - 1)
+        return r
+    }
+
+    static func result(_ status: TrialResult.Status, epochs: Int, score: Double, seconds: Double) -> TrialResult {
+        var r = emptyResult
+        r.status = status
+        r.epochs = epochs
+        r.seconds = seconds
+        r.testAcc = score
+        r.testLoss = 1 - score
+        r.valAcc = score
+        r.trainLoss = epochs > 0 ? 1 / Double(epochs) : nil
+        return r
+    }
+
+    private static let emptyEpoch = skeleton(EpochReport.self, [
+        "type": "epoch", "epoch": 0, "stage": 1, "lr": 0, "train_loss": 0, "train_acc": 0, "samples_per_s": 0,
+        "grad_norm": [Double](), "weight_norm": [Double](), "weight_std": [Double](), "update_ratio": [Double](),
+        "saturated": [Double](), "dead": [Double](), "grad_ratio": 0,
+    ])
+    private static let emptyResult = skeleton(TrialResult.self, [
+        "type": "result", "status": "ok", "samples_per_s": 0, "epochs": 0, "seconds": 0,
+    ])
+
+    /// A value with its required fields zero, to set field by field: MLPKit gives its report
+    /// types no public memberwise initializer, so the only way to make one outside it is to
+    /// decode one.
+    private static func skeleton<T: Decodable>(_ type: T.Type, _ fields: [String: Any]) -> T {
+        do {
+            return try JSONDecoder().decode(type, from: try JSONSerialization.data(withJSONObject: fields))
+        } catch {
+            preconditionFailure("the \(type) skeleton no longer decodes: \(error)")
+        }
     }
 }

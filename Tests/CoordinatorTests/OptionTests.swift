@@ -1,0 +1,112 @@
+import Foundation
+import SweepWire
+import XCTest
+
+/// The command lines of both programs: impossible values refused by name with status 64,
+/// `--version`, and a worker that gives up on a coordinator nobody runs.
+final class OptionTests: XCTestCase {
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs a built program to its end (at most `timeout` seconds, then kills it).
+    func run(_ program: String, _ arguments: [String], timeout: Double = 30) throws -> Run {
+        let process = Process()
+        process.executableURL = Cluster.buildFolder.appendingPathComponent(program)
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let killer = DispatchWorkItem { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer)
+        defer { killer.cancel() }
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                   stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    private func assertRefused(_ program: String, _ arguments: [String], naming option: String,
+                               file: StaticString = #filePath, line: UInt = #line) throws {
+        let r = try run(program, arguments, timeout: 10)
+        XCTAssertEqual(r.status, 64, "\(program) \(arguments.joined(separator: " ")): \(r.stderr)", file: file, line: line)
+        XCTAssertTrue(r.stderr.contains(option), "\(program) \(arguments.joined(separator: " ")) does not name \(option): \(r.stderr)",
+                      file: file, line: line)
+    }
+
+    func testCoordinatorRefusesImpossibleValuesByName() throws {
+        // validate() runs before the sweep file is read: it need not exist.
+        let run = ["run", "no-such-sweep.yaml", "--out", FileManager.default.temporaryDirectory.path]
+        let cases: [([String], String)] = [
+            (["--local-workers", "0"], "--local-workers"),
+            (["--local-workers", "-1"], "--local-workers"),
+            (["--local-workers=-1"], "--local-workers"),
+            (["--threads=-4"], "--threads must be at least 1"),
+            (["--threads", "-4"], "--threads must be at least 1"),
+            (["--threads", "0"], "--threads"),
+            (["--heartbeat", "0"], "--heartbeat"),
+            (["--heartbeat", "-1"], "--heartbeat"),
+            (["--heartbeat", "nan"], "--heartbeat"),
+            (["--liveness", "0"], "--liveness"),
+            (["--max-attempts", "0"], "--max-attempts"),
+            (["--progress-timeout", "0"], "--progress-timeout"),
+            (["--adopt-grace", "-1"], "--adopt-grace"),
+            (["--repeats", "0"], "--repeats"),
+        ]
+        for (arguments, option) in cases { try assertRefused("coordinator", run + arguments, naming: option) }
+        let serve = ["serve", "no-such-sweep.yaml", "--db", "/nonexistent/sweep.db"]
+        try assertRefused("coordinator", serve + ["--linger", "-1"], naming: "--linger")
+        try assertRefused("coordinator", serve + ["--liveness", "-2"], naming: "--liveness")
+        try assertRefused("coordinator", ["promote", "--db", "x.db", "--top", "0"], naming: "--top")
+    }
+
+    func testWorkerRefusesImpossibleValuesByName() throws {
+        let connect = ["--connect", "tcp://127.0.0.1:\(try Cluster.freePort())"]
+        let cases: [([String], String)] = [
+            (["--heartbeat", "0"], "--heartbeat"),
+            (["--heartbeat", "-1"], "--heartbeat"),
+            (["--liveness", "0"], "--liveness"),
+            (["--liveness", "-3"], "--liveness"),
+            (["--give-up-after", "0"], "--give-up-after"),
+            (["--give-up-after", "-5"], "--give-up-after"),
+            (["--give-up-after=-5"], "--give-up-after"),
+        ]
+        for (arguments, option) in cases { try assertRefused("worker", connect + arguments, naming: option) }
+        try assertRefused("worker", [], naming: "--connect")
+    }
+
+    func testVersion() throws {
+        for program in ["coordinator", "worker"] {
+            let r = try run(program, ["--version"], timeout: 10)
+            XCTAssertEqual(r.status, 0, "\(program): \(r.stderr)")
+            XCTAssertEqual(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines), vgsweepVersion, program)
+        }
+    }
+
+    func testWorkerGivesUpOnACoordinatorNobodyRuns() throws {
+        let port = try Cluster.freePort()
+        let started = Date()
+        let r = try run("worker", ["--connect", "tcp://127.0.0.1:\(port)", "--give-up-after", "1"], timeout: 20)
+        let seconds = Date().timeIntervalSince(started)
+        XCTAssertNotEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.status, 69, r.stderr)
+        XCTAssertLessThan(seconds, 5, r.stderr)
+        XCTAssertTrue(r.stderr.contains("cannot reach tcp://127.0.0.1:\(port)"), r.stderr)
+    }
+
+    /// Without --give-up-after the worker keeps trying, and says it cannot reach the address.
+    func testWorkerSaysItCannotReachTheCoordinator() throws {
+        let port = try Cluster.freePort()
+        let r = try run("worker", ["--connect", "tcp://127.0.0.1:\(port)", "--heartbeat", "0.2", "--liveness", "2",
+                                   "--give-up-after", "3"], timeout: 20)
+        XCTAssertEqual(r.status, 69, r.stderr)
+        let line = r.stderr.split(separator: "\n").first { $0.contains("cannot reach tcp://127.0.0.1:\(port) (no answer for ") }
+        XCTAssertNotNil(line, r.stderr)
+        XCTAssertTrue(line?.hasSuffix(" s); retrying in 1 s") ?? false, r.stderr)
+        XCTAssertFalse(r.stderr.contains("coordinator silent"), r.stderr)
+    }
+}
