@@ -113,7 +113,9 @@ func openSweep(_ arguments: SweepArguments, database: String, maxAttempts: Int) 
         spec = try SweepSpec.load(path: path).overriding(arguments.overrides, repeats: arguments.repeats)
         trials = try spec.trials(only: arguments.entries)
     } catch {
-        throw ValidationError(error.description)
+        // The error names the file, line, column and field; the usage text would bury it.
+        FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+        throw ExitCode(.usage)
     }
     let store = try SweepStore(path: database)
     var yaml = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""

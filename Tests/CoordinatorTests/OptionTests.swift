@@ -38,6 +38,22 @@ final class OptionTests: XCTestCase {
                       file: file, line: line)
     }
 
+    /// A mistake in the sweep file: its place and field, status 64, no usage text burying it,
+    /// and no database made.
+    func testASweepFileMistakeIsNamedWithoutTheUsageText() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("spec-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let spec = directory.appendingPathComponent("x.yaml").path
+        try "name: x\nmethod: grid\nparameters:\n  activaton: {values: [relu]}\n".write(toFile: spec, atomically: true, encoding: .utf8)
+        let db = directory.appendingPathComponent("sweep.db").path
+        let r = try run("coordinator", ["serve", spec, "--bind", "tcp://127.0.0.1:*", "--db", db], timeout: 10)
+        XCTAssertEqual(r.status, 64, r.stderr)
+        XCTAssertTrue(r.stderr.contains("x.yaml:4:3: parameters.activaton: unknown parameter (did you mean 'activation'?)"), r.stderr)
+        XCTAssertFalse(r.stderr.contains("USAGE"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: db))
+    }
+
     func testCoordinatorRefusesImpossibleValuesByName() throws {
         // validate() runs before the sweep file is read: it need not exist.
         let run = ["run", "no-such-sweep.yaml", "--out", FileManager.default.temporaryDirectory.path]
