@@ -136,3 +136,18 @@ func simulatedSweep(count: Int, epochs: Int) -> String {
       seed: {values: [\((1...count).map(String.init).joined(separator: ", "))]}
     """
 }
+
+// MARK: - For PromiseTests
+
+extension Cluster {
+    /// `coordinator serve` with `extra` options after the usual ones (a repeated option takes
+    /// its last value, so `extra` overrides `coordinatorTimings`), on database `database`
+    /// (default: `db`), logging to `log`.log. It becomes `coordinator`, killed at teardown.
+    @discardableResult
+    func startCoordinator(extra: [String], database: String? = nil, log name: String = "coordinator") throws -> Process {
+        let p = try launch("coordinator", ["serve", spec, "--bind", endpoint, "--db", database ?? db]
+                               + heartbeat + coordinatorTimings + extra, log: name)
+        coordinator = p
+        return p
+    }
+}
