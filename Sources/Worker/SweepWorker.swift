@@ -277,9 +277,11 @@ final class SweepWorker {
         return unacknowledged[attempt] == nil && !(runner.isFinished && runner.drainIsEmpty)
     }
 
+    /// READY only once every result is acknowledged: the coordinator may still answer one with
+    /// MISSING, and a READY from a worker holding a lease gives that lease back.
     private func askForWorkIfIdle() throws {
         let idle = runner.map { $0.isFinished && $0.drainIsEmpty } ?? true
-        if idle && !askedForWork {
+        if idle && unacknowledged.isEmpty && !askedForWork {
             try send(.ready)
             askedForWork = true
         }
