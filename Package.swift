@@ -99,9 +99,9 @@ let package = Package(
         .executableTarget(name: "SweepBench", dependencies: ["SweepWire", "SweepSchema"], path: "benchmarks/SweepBench"),
         .testTarget(name: "MLPKitTests", dependencies: ["MLPKit"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CZMQ"]),
-        .testTarget(name: "SweepWireTests", dependencies: ["SweepWire"]),
+        .testTarget(name: "SweepWireTests", dependencies: ["SweepWire", "MLPKit"]),
         .testTarget(name: "SweepFileTests", dependencies: ["SweepFile"]),
-        .testTarget(name: "SweepRulesTests", dependencies: ["SweepRules"]),
+        .testTarget(name: "SweepRulesTests", dependencies: ["SweepRules", "MLPKit"]),
         .testTarget(name: "SweepStorageTests", dependencies: ["SweepStorage"]),
         .testTarget(name: "SweepReportTests", dependencies: ["SweepReport", "SweepStorage", "SweepFile"]),
         // Real coordinator and worker processes; depending on the targets makes sure they are built.

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 
 @testable import SweepWire
+import MLPKit
 
 /// Wire protocol v1: every message round-trips, every kind of malformed input gives its own
 /// error, and no input at all makes decoding trap.
@@ -464,34 +465,5 @@ final class ProtocolTests: XCTestCase {
     }
 }
 
-/// xoshiro256** seeded through SplitMix64, as MLPKit's `Xoshiro256` (which this target does not
-/// link): the same seed gives the same fuzzed inputs on every machine.
-struct SeededGenerator: RandomNumberGenerator {
-    private var s: (UInt64, UInt64, UInt64, UInt64)
-
-    init(seed: UInt64) {
-        var x = seed
-        func splitMix() -> UInt64 {
-            x &+= 0x9E37_79B9_7F4A_7C15
-            var z = x
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        s = (splitMix(), splitMix(), splitMix(), splitMix())
-    }
-
-    private static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
-
-    mutating func next() -> UInt64 {
-        let result = Self.rotl(s.1 &* 5, 7) &* 9
-        let t = s.1 << 17
-        s.2 ^= s.0
-        s.3 ^= s.1
-        s.1 ^= s.2
-        s.0 ^= s.3
-        s.2 ^= t
-        s.3 = Self.rotl(s.3, 45)
-        return result
-    }
-}
+/// The fuzz tests draw from MLPKit's seeded generator: the same inputs on every machine.
+typealias SeededGenerator = Xoshiro256
