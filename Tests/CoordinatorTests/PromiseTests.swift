@@ -122,6 +122,25 @@ final class PromiseTests: XCTestCase {
 
     /// A second `coordinator serve` on the database of a running sweep exits non-zero at once,
     /// naming the file and the first coordinator's host and pid; the first serves on to the end.
+    /// Issue 9, item 8: a worker that joins just after the sweep ended learns it is done
+    /// (`serve --linger`) and exits 0, instead of waiting forever.
+    func testAWorkerJoiningJustAfterTheEndIsToldItIsDone() throws {
+        let cluster = try Cluster(spec: simulatedSweep(count: 1, epochs: 2))
+        let coordinator = try cluster.startCoordinator(extra: ["--linger", "20"])
+        try cluster.startWorker()
+        cluster.wait("the sweep to finish") { cluster.finishedCount() == 1 }
+        XCTAssertEqual(cluster.waitForExit(cluster.workers[0], timeout: 10), 0)
+        XCTAssertTrue(coordinator.isRunning, "lingering")
+        let started = Date()
+        let late = try cluster.startWorker()
+        XCTAssertEqual(cluster.waitForExit(late, timeout: 10), 0, cluster.log("worker1"))
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5)
+        XCTAssertTrue(cluster.log("worker1").contains("sweep done"), cluster.log("worker1"))
+        kill(coordinator.processIdentifier, SIGTERM)
+        _ = cluster.waitForExit(coordinator, timeout: 10)
+        XCTAssertEqual(try cluster.store().attempts().count, 1, "the late worker trained nothing")
+    }
+
     func testASecondCoordinatorOnTheSameDatabaseExitsAndTheFirstCompletes() throws {
         let epochs = 4
         let cluster = try Cluster(spec: simulatedSweep(count: 4, epochs: epochs))
