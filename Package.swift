@@ -1,15 +1,6 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-/// The numeric code is optimised in every configuration: unoptimised SIMD code is ~100x
-/// slower, which would make the tests on real data crawl. Debug builds keep the bounds and
-/// overflow checks (-O); release builds drop them (-Ounchecked) after the tests have run
-/// every loop with the checks on.
-let fastMath: [SwiftSetting] = [
-    .unsafeFlags(["-O"], .when(configuration: .debug)),
-    .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
-]
-
 /// libxsmm's just-in-time kernels (Debian's libxsmm-dev) exist for x86-64 only; elsewhere
 /// every product goes to OpenBLAS (`SmallGEMM` checks `canImport(CXSMM)`).
 #if arch(x86_64)
@@ -44,15 +35,15 @@ let package = Package(
         // libzmq's pkg-config file carries an -isystem flag SwiftPM drops; zmq.h is in /usr/include.
         .systemLibrary(name: "CZMQ", providers: [.apt(["libzmq3-dev"])]),
         // Element-wise kernels built for AVX-512, AVX2 and baseline, chosen when loaded. No
-        // contraction into fused multiply-adds: every clone computes the same bits.
-        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
+        // contraction into fused multiply-adds (a pragma in the sources): every clone
+        // computes the same bits.
+        .target(name: "CKernels"),
         .target(
             name: "MLPKit",
             dependencies: [
                 "CBLAS", "CKernels", "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
-            ] + smallKernels,
-            swiftSettings: fastMath),
+            ] + smallKernels),
         // What coordinator and worker share, one job per module (docs/architecture.md).
         /// The wire protocol (messages, codec, strict JSON) and the ZeroMQ transport.
         .target(name: "SweepWire", dependencies: ["CZMQ"]),
@@ -94,8 +85,7 @@ let package = Package(
         .executableTarget(
             name: "MLPBench",
             dependencies: ["MLPKit"],
-            path: "benchmarks/MLPBench",
-            swiftSettings: fastMath),
+            path: "benchmarks/MLPBench"),
         .executableTarget(name: "SweepBench", dependencies: ["SweepWire", "SweepSchema"], path: "benchmarks/SweepBench"),
         .testTarget(name: "MLPKitTests", dependencies: ["MLPKit"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CZMQ"]),

@@ -112,6 +112,8 @@ final class FaultToleranceTests: XCTestCase {
               train_limit: {value: 1000}
             """)
         let coordinator = try cluster.startCoordinator()
+        // Until it listens, the sockets below only queue, and closing them with linger 0 drops it all.
+        cluster.wait("the coordinator to listen") { cluster.log("coordinator").contains("listening on") }
         let context = try ZMQContext()
         var rng = SystemRandomNumberGenerator()
         var sockets: [ZMQSocket] = []
