@@ -212,7 +212,10 @@ public struct SweepMachine: Sendable {
 
     private mutating func metric(_ m: MetricBody, from id: PeerID, at now: Double, _ effects: inout Effects) {
         let attempt = TrialAttempt(trialID: m.trialID, attempt: m.attempt)
-        guard let trial = trials[m.trialID] else { return refuse("METRIC for trial \(m.trialID), which is not in this sweep", id, now, &effects) }
+        // The hot path (tens of thousands a second): look up only what is needed, copy nothing.
+        guard let budget = trials[m.trialID]?.budget else {
+            return refuse("METRIC for trial \(m.trialID), which is not in this sweep", id, now, &effects)
+        }
         guard holds(attempt, id, at: now, &effects) else {
             if holders[attempt] == hello(id)?.workerID {
                 send(.cancel(attempt), to: id, at: now, &effects)   // its own superseded attempt: stop training it
@@ -221,11 +224,10 @@ public struct SweepMachine: Sendable {
             }
             return
         }
-        guard (1...max(trial.budget, 1)).contains(m.epoch) else {
-            return refuse("METRIC epoch \(m.epoch) is outside trial \(m.trialID)'s budget 1...\(trial.budget)", id, now, &effects)
+        guard (1...max(budget, 1)).contains(m.epoch) else {
+            return refuse("METRIC epoch \(m.epoch) is outside trial \(m.trialID)'s budget 1...\(budget)", id, now, &effects)
         }
-        guard leases[m.trialID]!.epochs.insert(m.epoch).inserted else { return }   // a replay
-        leases[m.trialID]!.progressed(at: now)
+        guard leases[m.trialID]!.record(epoch: m.epoch, at: now) else { return }   // a replay
         effects.changes.append(.metric(attempt, epoch: m.epoch, report: m.report.text))
     }
 
@@ -282,7 +284,7 @@ public struct SweepMachine: Sendable {
     /// True when `id` holds `attempt`'s lease, adopting it first when it is the attempt a
     /// restart interrupted and `id` is the worker that ran it.
     private mutating func holds(_ attempt: TrialAttempt, _ id: PeerID, at now: Double, _ effects: inout Effects) -> Bool {
-        if let lease = leases[attempt.trialID] { return lease.peer == id && lease.attempt == attempt.attempt }
+        if let holder = leases[attempt.trialID].map({ ($0.peer, $0.attempt) }) { return holder == (id, attempt.attempt) }
         guard let trial = trials[attempt.trialID], let adoptable = trial.adoptable, !trial.status.isFinished,
               adoptable.attempt == attempt.attempt, adoptable.attempt == trial.attempts,
               let peer = peers[id], peer.hello.workerID == adoptable.worker, peer.lease == nil else { return false }
@@ -523,6 +525,13 @@ struct Lease: Sendable {
         self.started = started
         lastProgress = started
         self.epochs = epochs
+    }
+
+    /// Stores `epoch` as received (false if it already was) and counts it as progress.
+    mutating func record(epoch: Int, at now: Double) -> Bool {
+        guard epochs.insert(epoch).inserted else { return false }
+        progressed(at: now)
+        return true
     }
 
     mutating func progressed(at now: Double) {
