@@ -73,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "Coordinator",
             dependencies: [
-                "SweepWire", "SweepFile", "SweepSchema", "SweepRules", "SweepStorage", "SweepReport", "MLPKit",
+                "SweepWire", "SweepFile", "SweepSchema", "SweepRules", "SweepStorage", "SweepReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
