@@ -119,54 +119,18 @@ enum Simulated {
     }
 
     static func epoch(_ epoch: Int, score: Double, lr: Float, layers: Int) -> EpochReport {
-        var r = emptyEpoch
-        r.epoch = epoch
-        r.lr = lr
-        r.trainLoss = 1 / Double(epoch)
-        r.trainAcc = score
-        r.valLoss = 1 - score
-        r.valAcc = score
         // The first layer's gradient a tenth of the head's, the rest in between.
         let n = max(layers, 2)
-        r.gradNorm = (0..<n).map { 0.01 * pow(10, Double($0) / Double(n - 1)) }
-        r.gradRatio = r.gradNorm[0] / r.gradNorm[n - 1]
-        r.weightNorm = Array(repeating: 1, count: n)
-        r.weightStd = Array(repeating: 0.05, count: n)
-        r.updateRatio = Array(repeating: 1e-3, count: n)
-        r.saturated = Array(repeating: 0, count: n - 1)
-        r.dead = Array(repeating: 0, count: n - 1)
-        return r
+        let gradNorm = (0..<n).map { 0.01 * pow(10, Double($0) / Double(n - 1)) }
+        return EpochReport(epoch: epoch, lr: lr, trainLoss: 1 / Double(epoch), trainAcc: score, valLoss: 1 - score,
+                           valAcc: score, samplesPerS: 0, gradNorm: gradNorm,
+                           weightNorm: Array(repeating: 1, count: n), weightStd: Array(repeating: 0.05, count: n),
+                           updateRatio: Array(repeating: 1e-3, count: n), saturated: Array(repeating: 0, count: n - 1),
+                           dead: Array(repeating: 0, count: n - 1), gradRatio: gradNorm[0] / gradNorm[n - 1])
     }
 
     static func result(_ status: TrialResult.Status, epochs: Int, score: Double, seconds: Double) -> TrialResult {
-        var r = emptyResult
-        r.status = status
-        r.epochs = epochs
-        r.seconds = seconds
-        r.testAcc = score
-        r.testLoss = 1 - score
-        r.valAcc = score
-        r.trainLoss = epochs > 0 ? 1 / Double(epochs) : nil
-        return r
-    }
-
-    private static let emptyEpoch = skeleton(EpochReport.self, [
-        "type": "epoch", "epoch": 0, "stage": 1, "lr": 0, "train_loss": 0, "train_acc": 0, "samples_per_s": 0,
-        "grad_norm": [Double](), "weight_norm": [Double](), "weight_std": [Double](), "update_ratio": [Double](),
-        "saturated": [Double](), "dead": [Double](), "grad_ratio": 0,
-    ])
-    private static let emptyResult = skeleton(TrialResult.self, [
-        "type": "result", "status": "ok", "samples_per_s": 0, "epochs": 0, "seconds": 0,
-    ])
-
-    /// A value with its required fields zero, to set field by field: MLPKit gives its report
-    /// types no public memberwise initializer, so the only way to make one outside it is to
-    /// decode one.
-    private static func skeleton<T: Decodable>(_ type: T.Type, _ fields: [String: Any]) -> T {
-        do {
-            return try JSONDecoder().decode(type, from: try JSONSerialization.data(withJSONObject: fields))
-        } catch {
-            preconditionFailure("the \(type) skeleton no longer decodes: \(error)")
-        }
+        TrialResult(status: status, testAcc: score, testLoss: 1 - score, valAcc: score,
+                    trainLoss: epochs > 0 ? 1 / Double(epochs) : nil, samplesPerS: 0, epochs: epochs, seconds: seconds)
     }
 }

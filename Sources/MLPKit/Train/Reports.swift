@@ -104,3 +104,44 @@ public struct WeightHistogram: Codable, Sendable, Equatable {
         return c
     }
 }
+
+// Public initializers (in extensions, which keep the memberwise ones MLPKit uses), so that
+// code outside MLPKit, such as the simulated worker, builds real reports.
+extension EpochReport {
+    public init(epoch: Int, stage: Int = 1, lr: Float, trainLoss: Double, trainAcc: Double, valLoss: Double?, valAcc: Double?,
+                samplesPerS: Double, gradNorm: [Double], weightNorm: [Double], weightStd: [Double], updateRatio: [Double],
+                saturated: [Double], dead: [Double], gradRatio: Double) {
+        self.epoch = epoch
+        self.stage = stage
+        self.lr = lr
+        self.trainLoss = trainLoss
+        self.trainAcc = trainAcc
+        self.valLoss = valLoss
+        self.valAcc = valAcc
+        self.samplesPerS = samplesPerS
+        self.gradNorm = gradNorm
+        self.weightNorm = weightNorm
+        self.weightStd = weightStd
+        self.updateRatio = updateRatio
+        self.saturated = saturated
+        self.dead = dead
+        self.gradRatio = gradRatio
+    }
+}
+
+extension TrialResult {
+    public init(status: Status, testAcc: Double?, testLoss: Double?, valAcc: Double?, trainLoss: Double?,
+                samplesPerS: Double, epochs: Int, seconds: Double, message: String? = nil,
+                weightHistograms: [WeightHistogram]? = nil) {
+        self.status = status
+        self.testAcc = testAcc
+        self.testLoss = testLoss
+        self.valAcc = valAcc
+        self.trainLoss = trainLoss
+        self.samplesPerS = samplesPerS
+        self.epochs = epochs
+        self.seconds = seconds
+        self.message = message
+        self.weightHistograms = weightHistograms
+    }
+}
