@@ -432,22 +432,47 @@ final class SweepStoreTests: XCTestCase {
         XCTAssertEqual(try writer.attempts(), [])
     }
 
-    /// A file the process may not write (mode 0444): the writer's error names it. Root writes
-    /// whatever the mode says, so this runs only as another user.
+    /// A file the process may not write: the writer's error names it. As another user, mode
+    /// 0444 stops the writes; root writes whatever the mode says, so as root the file lies on a
+    /// small tmpfs remounted read-only.
     func testAReadOnlyFileIsNamed() throws {
-        var store: SweepStore? = try SweepStore(path: path())
+        let folder = directory.appendingPathComponent("ro")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = folder.appendingPathComponent("sweep.db").path
+        let root = geteuid() == 0
+        if root {
+            guard Self.mount(["-t", "tmpfs", "-o", "size=2m", "tmpfs", folder.path]) else {
+                throw XCTSkip("cannot mount a tmpfs at \(folder.path), and root writes read-only files")
+            }
+        }
+        defer { if root { _ = Self.mount(["-u", folder.path], program: "/bin/umount") } }
+        var store: SweepStore? = try SweepStore(path: file)
         try store!.register(sweep(), trials: [trial("t1", ordinal: 0)])
         store = nil
-        guard geteuid() != 0 else { throw XCTSkip("root writes read-only files") }
-        for file in [path(), path() + "-wal", path() + "-shm"] where FileManager.default.fileExists(atPath: file) {
-            try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: file)
+        if root {
+            XCTAssertTrue(Self.mount(["-o", "remount,ro", folder.path]), "remount read-only")
+        } else {
+            for f in [file, file + "-wal", file + "-shm", file + ".lock"] where FileManager.default.fileExists(atPath: f) {
+                try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: f)
+            }
+            try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: folder.path)
         }
-        try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: directory.path)
-        defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.path) }
+        defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder.path) }
         let error = storeError {
-            let s = try SweepStore(path: path())
+            let s = try SweepStore(path: file)
             try s.apply([.start(self.attempt("t1", 1), worker: "w", host: "h")])
         }
-        XCTAssertTrue(error?.description.hasPrefix(path()) ?? false, "\(String(describing: error))")
+        XCTAssertTrue(error?.description.hasPrefix(file) ?? false, "\(String(describing: error))")
+    }
+
+    /// Runs mount (or umount) and says whether it worked.
+    private static func mount(_ arguments: [String], program: String = "/bin/mount") -> Bool {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: program)
+        p.arguments = arguments
+        p.standardError = FileHandle.nullDevice
+        do { try p.run() } catch { return false }
+        p.waitUntilExit()
+        return p.terminationStatus == 0
     }
 }
