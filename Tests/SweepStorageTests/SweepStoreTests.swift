@@ -445,7 +445,7 @@ final class SweepStoreTests: XCTestCase {
                 throw XCTSkip("cannot mount a tmpfs at \(folder.path), and root writes read-only files")
             }
         }
-        defer { if root { _ = Self.mount(["-u", folder.path], program: "/bin/umount") } }
+        defer { if root { XCTAssertTrue(Self.mount([folder.path], program: "/bin/umount"), "unmount \(folder.path)") } }
         var store: SweepStore? = try SweepStore(path: file)
         try store!.register(sweep(), trials: [trial("t1", ordinal: 0)])
         store = nil
