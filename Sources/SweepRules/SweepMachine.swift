@@ -120,7 +120,6 @@ public struct SweepMachine: Sendable {
 
     /// Every trial has finished (with a result, or failed for good).
     public var isDone: Bool { finishedCount == trials.count }
-    public var trialCount: Int { trials.count }
     public var runningCount: Int { leases.count }
     public var queuedCount: Int { trials.count - finishedCount - leases.count }
     public var workerCount: Int { peers.count }
@@ -418,7 +417,6 @@ public struct SweepMachine: Sendable {
     // MARK: - Sending
 
     private mutating func refuse(_ reason: String, _ id: PeerID, _ now: Double, _ effects: inout Effects) {
-        effects.refused += 1
         send(.error(ErrorBody(reason: reason)), to: id, at: now, &effects)
     }
 
@@ -449,8 +447,6 @@ public struct Effects: Sendable {
     public var messages: [(PeerID, Message)] = []
     public var notes: [String] = []
     public var finished: [(trialID: String, outcome: TrialOutcome)] = []
-    /// Messages refused with ERROR (forged, out of the sweep, out of the budget).
-    public var refused = 0
 
     public init() {}
 
@@ -461,7 +457,6 @@ public struct Effects: Sendable {
         messages.removeAll(keepingCapacity: true)
         notes.removeAll(keepingCapacity: true)
         finished.removeAll(keepingCapacity: true)
-        refused = 0
     }
 }
 
@@ -512,7 +507,6 @@ struct Adoptable: Sendable {
 struct Lease: Sendable {
     let attempt: Int
     let peer: PeerID
-    let started: Double
     var lastProgress: Double
     /// The longest wait so far between the lease's start or a report and the next report.
     var longestWait = 0.0
@@ -522,7 +516,6 @@ struct Lease: Sendable {
     init(attempt: Int, peer: PeerID, started: Double, epochs: Set<Int> = []) {
         self.attempt = attempt
         self.peer = peer
-        self.started = started
         lastProgress = started
         self.epochs = epochs
     }

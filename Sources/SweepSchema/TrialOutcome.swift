@@ -65,8 +65,8 @@ public struct SchemaError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String { field.isEmpty ? problem : "\(field): \(problem)" }
 }
 
-/// How the payloads are written and read everywhere: keys sorted, NaN and infinities as the
-/// strings "nan", "inf" and "-inf" (JSON has no such numbers).
+/// How the payloads are read everywhere (`JSONPayload(encoding:)` writes them): NaN and
+/// infinities as the strings "nan", "inf" and "-inf", which JSON has no numbers for.
 public enum SchemaCoding {
     public static func decode<T: Decodable>(_ type: T.Type, from json: String) throws(SchemaError) -> T {
         let decoder = JSONDecoder()
@@ -83,14 +83,6 @@ public enum SchemaCoding {
         } catch {
             throw SchemaError(field: "", problem: "\(error)")
         }
-    }
-
-    public static func encode<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
     private static func path(_ keys: [any CodingKey]) -> String {

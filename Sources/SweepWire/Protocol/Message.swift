@@ -56,20 +56,6 @@ public enum Message: Equatable, Sendable {
         case .missing: .missing
         }
     }
-
-    /// The trial attempt a message is about, if any (handy for logs and stale-message checks).
-    public var trialAttempt: TrialAttempt? {
-        switch self {
-        case .task(let b): TrialAttempt(trialID: b.trialID, attempt: b.attempt)
-        case .metric(let b): TrialAttempt(trialID: b.trialID, attempt: b.attempt)
-        case .result(let b): TrialAttempt(trialID: b.trialID, attempt: b.attempt)
-        case .fail(let b): TrialAttempt(trialID: b.trialID, attempt: b.attempt)
-        case .ack(let t), .cancel(let t): t
-        case .hello(let b): b.current
-        case .missing(let b): TrialAttempt(trialID: b.trialID, attempt: b.attempt)
-        case .ready, .heartbeat, .disconnect, .error: nil
-        }
-    }
 }
 
 /// One attempt at one trial: a trial is retried under a new attempt number when its worker
