@@ -89,7 +89,7 @@ let package = Package(
         .executableTarget(name: "SweepBench", dependencies: ["SweepWire", "SweepSchema"], path: "benchmarks/SweepBench"),
         .testTarget(name: "MLPKitTests", dependencies: ["MLPKit"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CZMQ"]),
-        .testTarget(name: "SweepWireTests", dependencies: ["SweepWire", "MLPKit"]),
+        .testTarget(name: "SweepWireTests", dependencies: ["SweepWire", "MLPKit", "CZMQ"]),
         .testTarget(name: "SweepFileTests", dependencies: ["SweepFile"]),
         .testTarget(name: "SweepRulesTests", dependencies: ["SweepRules", "MLPKit"]),
         .testTarget(name: "SweepStorageTests", dependencies: ["SweepStorage"]),

@@ -13,7 +13,7 @@ struct CoordinatorCommand: ParsableCommand {
         abstract: "Run hyper-parameter sweeps across workers, losing nothing when machines die.",
         version: vgsweepVersion,
         subcommands: [RunCommand.self, ServeCommand.self, StatusCommand.self, ResultsCommand.self, ReportCommand.self,
-                      PromoteCommand.self])
+                      PromoteCommand.self, KeygenCommand.self])
 }
 
 /// Every status `coordinator` exits with, in one place (the README has the same table).

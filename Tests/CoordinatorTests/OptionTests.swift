@@ -5,29 +5,8 @@ import XCTest
 /// The command lines of both programs: impossible values refused by name with status 64,
 /// `--version`, and a worker that gives up on a coordinator nobody runs.
 final class OptionTests: XCTestCase {
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    /// Runs a built program to its end (at most `timeout` seconds, then kills it).
-    func run(_ program: String, _ arguments: [String], timeout: Double = 30) throws -> Run {
-        let process = Process()
-        process.executableURL = Cluster.buildFolder.appendingPathComponent(program)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let killer = DispatchWorkItem { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer)
-        defer { killer.cancel() }
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                   stderr: String(decoding: stderr, as: UTF8.self))
+    func run(_ program: String, _ arguments: [String], timeout: Double = 30) throws -> Cluster.Run {
+        try Cluster.runToEnd(program, arguments, timeout: timeout)
     }
 
     private func assertRefused(_ program: String, _ arguments: [String], naming option: String,
