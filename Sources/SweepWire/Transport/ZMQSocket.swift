@@ -177,6 +177,25 @@ public final class ZMQSocket {
         try setInt32(ZMQ_IMMEDIATE, on ? 1 : 0, "immediate")
     }
 
+    /// CURVE on a server socket (ROUTER): ZMQ_CURVE_SERVER and its secret key. Set before
+    /// `bind`. Without a ZAP handler in the context, every client that knows the public key is
+    /// let in: admit only known keys through one (docs/protocol.md).
+    public func setCurveServer(_ certificate: CurveCertificate) throws {
+        guard let secret = certificate.secretKey else { throw CertificateError.noSecretKey(file: "the server certificate") }
+        try setInt32(ZMQ_CURVE_SERVER, 1, "curve server")
+        try setText(ZMQ_CURVE_SECRETKEY, secret, "curve secret key")
+    }
+
+    /// CURVE on a client socket (DEALER): the server's public key, and this client's own pair.
+    /// Set before `connect`.
+    public func setCurveClient(_ certificate: CurveCertificate, serverKey: String) throws {
+        guard let secret = certificate.secretKey else { throw CertificateError.noSecretKey(file: "the client certificate") }
+        guard CurveCertificate.isZ85Key(serverKey) else { throw CertificateError.badKey(file: nil, field: "server key") }
+        try setText(ZMQ_CURVE_SERVERKEY, serverKey, "curve server key")
+        try setText(ZMQ_CURVE_PUBLICKEY, certificate.publicKey, "curve public key")
+        try setText(ZMQ_CURVE_SECRETKEY, secret, "curve secret key")
+    }
+
     /// ZMQ_LAST_ENDPOINT: the endpoint last bound, with a wildcard port resolved
     /// (`tcp://127.0.0.1:*` becomes e.g. `tcp://127.0.0.1:41234`).
     public var lastEndpoint: String {
@@ -209,6 +228,11 @@ public final class ZMQSocket {
     private func setBytes(_ option: Int32, _ bytes: [UInt8], _ name: String) throws {
         let socket = try open("set \(name)")
         try check(bytes.withUnsafeBytes { zmq_setsockopt(socket, option, $0.baseAddress, $0.count) }, "set \(name)")
+    }
+
+    /// A Z85 key: its 40 characters (libzmq takes 40 characters as Z85, 32 bytes as raw).
+    private func setText(_ option: Int32, _ text: String, _ name: String) throws {
+        try setBytes(option, Array(text.utf8), name)
     }
 
     private func setRaw(_ option: Int32, _ value: UnsafeRawPointer, _ size: Int, _ name: String) throws {

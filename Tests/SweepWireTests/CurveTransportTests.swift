@@ -1,0 +1,68 @@
+import Foundation
+import XCTest
+@testable import SweepWire
+
+/// CURVE on the transport: a client that knows the server's public key talks to it; one that
+/// speaks plain text, or has the wrong server key, gets nothing through.
+final class CurveTransportTests: XCTestCase {
+    private var context: ZMQContext!
+    private var router: ZMQSocket!
+    private var server: CurveCertificate!
+    private var endpoint = ""
+
+    override func setUpWithError() throws {
+        context = try ZMQContext()
+        server = try CurveCertificate.generate()
+        router = try ZMQSocket(context: context, type: .router)
+        try router.setCurveServer(server)
+        try router.bind("tcp://127.0.0.1:*")
+        endpoint = try router.lastEndpoint
+    }
+
+    override func tearDown() {
+        router = nil
+        context = nil
+    }
+
+    private func client(serverKey: String?) throws -> ZMQSocket {
+        let socket = try ZMQSocket(context: context, type: .dealer)
+        try socket.setLinger(milliseconds: 0)
+        if let serverKey { try socket.setCurveClient(try CurveCertificate.generate(), serverKey: serverKey) }
+        try socket.connect(endpoint)
+        return socket
+    }
+
+    private func received(within milliseconds: Int) throws -> [[UInt8]]? {
+        guard try Poller([router]).poll(timeoutMilliseconds: milliseconds) == [0] else { return nil }
+        return try router.receive(dontWait: true)
+    }
+
+    func testAClientWithTheServersKeyIsHeardAndAnswered() throws {
+        let dealer = try client(serverKey: server.publicKey)
+        _ = try dealer.send(try MessageCodec.encode(.ready), dontWait: true)
+        let frames = try XCTUnwrap(try received(within: 3000))
+        let (identity, message) = try MessageCodec.decode(routed: frames)
+        XCTAssertEqual(message, .ready)
+        _ = try router.send(try MessageCodec.encode(.heartbeat, to: identity), dontWait: true)
+        XCTAssertEqual(try Poller([dealer]).poll(timeoutMilliseconds: 3000), [0])
+        XCTAssertEqual(try MessageCodec.decode(frames: try XCTUnwrap(try dealer.receive(dontWait: true))), .heartbeat)
+    }
+
+    func testPlainTextAndAWrongServerKeyGetNothingThrough() throws {
+        let plain = try client(serverKey: nil)
+        let wrong = try client(serverKey: try CurveCertificate.generate().publicKey)
+        for socket in [plain, wrong] { _ = try socket.send(try MessageCodec.encode(.ready), dontWait: true) }
+        XCTAssertNil(try received(within: 700), "nothing reaches a CURVE server without its key")
+        // The server still serves those who have it.
+        let good = try client(serverKey: server.publicKey)
+        _ = try good.send(try MessageCodec.encode(.ready), dontWait: true)
+        XCTAssertNotNil(try received(within: 3000))
+    }
+
+    func testACertificateWithoutASecretKeyCannotServeOrConnect() throws {
+        let socket = try ZMQSocket(context: context, type: .router)
+        XCTAssertThrowsError(try socket.setCurveServer(server.publicCertificate))
+        XCTAssertThrowsError(try socket.setCurveClient(server.publicCertificate, serverKey: server.publicKey))
+        XCTAssertThrowsError(try socket.setCurveClient(try CurveCertificate.generate(), serverKey: "short"))
+    }
+}
