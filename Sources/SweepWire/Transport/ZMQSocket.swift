@@ -186,6 +186,12 @@ public final class ZMQSocket {
         try setText(ZMQ_CURVE_SECRETKEY, secret, "curve secret key")
     }
 
+    /// ZMQ_ZAP_DOMAIN: a non-empty domain makes libzmq ask the ZAP handler about every
+    /// handshake (with none, a CURVE server admits any client that knows its public key).
+    public func setZAPDomain(_ domain: String) throws {
+        try setBytes(ZMQ_ZAP_DOMAIN, Array(domain.utf8), "zap domain")
+    }
+
     /// CURVE on a client socket (DEALER): the server's public key, and this client's own pair.
     /// Set before `connect`.
     public func setCurveClient(_ certificate: CurveCertificate, serverKey: String) throws {
