@@ -140,6 +140,31 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Where workers connect, e.g. tcp://*:5555.")
     var bind: String = "tcp://*:5555"
 
+    @Option(help: ArgumentHelp("This coordinator's secret certificate (coordinator keygen): CURVE encryption and keyed workers.",
+                               valueName: "PATH.key_secret"))
+    var key: String?
+
+    @Option(help: ArgumentHelp("The folder of the workers' public certificates (*.key) allowed in; read at each connection.",
+                               valueName: "dir"))
+    var authorized: String?
+
+    @Flag(help: "Serve plain text, unauthenticated, on an address other hosts can reach.")
+    var insecure = false
+
+    func validate() throws {
+        guard linger >= 0, linger.isFinite else { throw ValidationError("--linger must be zero or more seconds") }
+        guard (key == nil) == (authorized == nil) else { throw ValidationError("--key and --authorized go together") }
+        if key == nil && !insecure && !Endpoint.isLoopback(bind) {
+            throw ValidationError("--bind \(bind) is reachable from other hosts: give --key and --authorized (coordinator keygen), or --insecure to serve plain text on purpose")
+        }
+        if let authorized {
+            var folder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: authorized, isDirectory: &folder), folder.boolValue else {
+                throw ValidationError("--authorized \(authorized) is not a folder")
+            }
+        }
+    }
+
     @Option(parsing: .unconditional, help: ArgumentHelp("Seconds to keep telling workers that join after the end that the sweep is done.",
                                valueName: "seconds"))
     var linger: Double = 30
@@ -149,14 +174,17 @@ struct ServeCommand: ParsableCommand {
 
     @OptionGroup var serve: ServeOptions
 
-    func validate() throws {
-        guard linger >= 0, linger.isFinite else { throw ValidationError("--linger must be zero or more seconds") }
-    }
-
     func run() throws {
         let store = try openSweep(sweep, database: db, maxAttempts: serve.maxAttempts)
         var options = serve.server(endpoint: bind)
         options.linger = linger
+        if let key, let authorized {
+            let certificate = try CurveCertificate.read(key)
+            guard certificate.secretKey != nil else {
+                throw ValidationError("--key \(key) holds no secret key: give the .key_secret file")
+            }
+            options.security = CoordinatorServer.Security(certificate: certificate, authorized: authorized)
+        }
         try CoordinatorServer(store: store, options: options).run()
     }
 }

@@ -17,6 +17,13 @@ final class CoordinatorServer {
         /// joining late learns it is over.
         var linger = 0.0
         var showProgress = true
+        /// CURVE with ZAP: the coordinator's key pair and the folder of authorised worker keys.
+        var security: Security?
+    }
+
+    struct Security {
+        var certificate: CurveCertificate
+        var authorized: String
     }
 
     private let options: Options
@@ -24,6 +31,8 @@ final class CoordinatorServer {
     private let sweep: SweepRecord
     private let context: ZMQContext
     private let socket: ZMQSocket
+    /// Admits only authorised keys, when the server runs CURVE.
+    private let zap: ZAPHandler?
     /// The endpoint actually bound (with the port filled in when asked for `:*`).
     let endpoint: String
 
@@ -53,8 +62,17 @@ final class CoordinatorServer {
         if interrupted > 0 {
             Self.log("\(interrupted) trial(s) interrupted by a previous run wait \(Int(options.rules.adoptionGrace)) s for their workers")
         }
-        context = try ZMQContext()
+        let context = try ZMQContext()
+        self.context = context
+        // The handler must be there before the server socket binds.
+        zap = try options.security.map { security in
+            try ZAPHandler(context: context, directory: security.authorized) { CoordinatorServer.log($0) }
+        }
         socket = try ZMQSocket(context: context, type: .router)
+        if let security = options.security {
+            try socket.setCurveServer(security.certificate)
+            try socket.setZAPDomain("vgsweep")
+        }
         try socket.setLinger(milliseconds: 100)
         try socket.setMaxMessageSize(ProtocolLimits.maxMessageBytes)
         try socket.setRouterMandatory(true)
@@ -87,6 +105,7 @@ final class CoordinatorServer {
             _ = try poller.poll(timeoutMilliseconds: max(1, min(100, Int((end - now) * 1000))))
             try turn()
         }
+        zap?.stop()
     }
 
     /// One turn of the loop: read what waits, let the machine decide, commit, then send.

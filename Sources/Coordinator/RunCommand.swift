@@ -38,8 +38,14 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var serve: ServeOptions
 
+    @Flag(help: "With a --bind other hosts can reach: serve plain text, unauthenticated, on purpose.")
+    var insecure = false
+
     func validate() throws {
         guard localWorkers >= 1 else { throw ValidationError("--local-workers must be at least 1") }
+        if !insecure && !Endpoint.isLoopback(bind) {
+            throw ValidationError("--bind \(bind) is reachable from other hosts and `run` has no keys yet: use `serve --key --authorized` for remote workers, or --insecure to serve plain text on purpose")
+        }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 

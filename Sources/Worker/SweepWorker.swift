@@ -25,6 +25,8 @@ final class SweepWorker {
         /// Train nothing; report `epochs` synthetic epochs this many seconds apart.
         var simulateEpochSeconds: Double?
         var dataDirectory: String?
+        /// CURVE: this worker's key pair and the coordinator's public key.
+        var curve: (certificate: CurveCertificate, serverKey: String)?
     }
 
     private let options: Options
@@ -128,6 +130,7 @@ final class SweepWorker {
         try s.setRoutingID(Array(identity.workerID.utf8))
         try s.setLinger(milliseconds: 0)
         try s.setMaxMessageSize(ProtocolLimits.maxMessageBytes)
+        if let curve = options.curve { try s.setCurveClient(curve.certificate, serverKey: curve.serverKey) }
         try s.connect(options.endpoint)
         socket = s
         heardSinceConnect = false

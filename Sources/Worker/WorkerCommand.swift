@@ -42,6 +42,13 @@ struct ConnectCommand: ParsableCommand {
                                valueName: "seconds"))
     var giveUpAfter: Double?
 
+    @Option(help: ArgumentHelp("This worker's secret certificate (coordinator keygen), for a coordinator with keys.",
+                               valueName: "PATH.key_secret"))
+    var key: String?
+
+    @Option(help: ArgumentHelp("The coordinator's public certificate.", valueName: "PATH.key"))
+    var serverKey: String?
+
     @Option(help: "Directory holding the four Fashion-MNIST .gz files.")
     var data: String?
 
@@ -65,6 +72,7 @@ struct ConnectCommand: ParsableCommand {
             throw ValidationError("--simulate-epoch-seconds must be zero or more seconds")
         }
         if let parentPid, parentPid <= 1 { throw ValidationError("--parent-pid must be a process id above 1") }
+        guard (key == nil) == (serverKey == nil) else { throw ValidationError("--key and --server-key go together") }
     }
 
     func run() throws {
@@ -78,6 +86,11 @@ struct ConnectCommand: ParsableCommand {
         options.giveUpAfter = giveUpAfter
         options.dataDirectory = data
         options.simulateEpochSeconds = simulateEpochSeconds
+        if let key, let serverKey {
+            let own = try CurveCertificate.read(key), server = try CurveCertificate.read(serverKey)
+            guard own.secretKey != nil else { throw ValidationError("--key \(key) holds no secret key: give the .key_secret file") }
+            options.curve = (own, server.publicKey)
+        }
         let status = try SweepWorker(options).run()
         throw ExitCode(status)
     }

@@ -179,3 +179,21 @@ extension Cluster {
                    stderr: String(decoding: stderr, as: UTF8.self))
     }
 }
+
+extension Cluster {
+    /// A simulated worker with `extra` options (keys, say), logging to `log`.log.
+    @discardableResult
+    func startWorker(simulate: Double = 0.1, extra: [String], log name: String) throws -> Process {
+        let p = try launch("worker", ["--connect", endpoint] + heartbeat + ["--simulate-epoch-seconds", String(simulate)] + extra, log: name)
+        workers.append(p)
+        return p
+    }
+
+    /// `coordinator keygen` into this cluster's folder: the base path of the pair.
+    func keygen(_ name: String, into folder: String? = nil) throws -> String {
+        let base = ((folder ?? directory.path) as NSString).appendingPathComponent(name)
+        let r = try Cluster.runToEnd("coordinator", ["keygen", base])
+        guard r.status == 0 else { throw NSError(domain: "keygen", code: Int(r.status), userInfo: [NSLocalizedDescriptionKey: r.stderr]) }
+        return base
+    }
+}
