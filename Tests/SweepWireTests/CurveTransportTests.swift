@@ -66,3 +66,17 @@ final class CurveTransportTests: XCTestCase {
         XCTAssertThrowsError(try socket.setCurveClient(try CurveCertificate.generate(), serverKey: "short"))
     }
 }
+
+/// Which binds count as reachable by this host only (no keys needed there).
+final class EndpointTests: XCTestCase {
+    func testLoopbackEndpoints() {
+        for e in ["tcp://127.0.0.1:*", "tcp://127.0.0.1:5555", "tcp://127.1.2.3:9", "tcp://localhost:5555", "tcp://[::1]:5555",
+                  "ipc:///tmp/vgsweep.sock", "inproc://x"] {
+            XCTAssertTrue(Endpoint.isLoopback(e), e)
+        }
+        for e in ["tcp://*:5555", "tcp://0.0.0.0:5555", "tcp://10.0.0.5:5555", "tcp://eth0:5555", "tcp://[::]:5555",
+                  "tcp://127.0.0.1.evil.example:5555", "tcp://head:5555", "udp://127.0.0.1:1"] {
+            XCTAssertFalse(Endpoint.isLoopback(e), e)
+        }
+    }
+}
