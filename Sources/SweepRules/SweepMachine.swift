@@ -87,7 +87,7 @@ public struct SweepMachine: Sendable {
         self.settings = settings
         graceEnds = now + settings.adoptionGrace
         for r in recovered {
-            var trial = Trial(id: r.id, parameters: r.parameters, budget: r.epochBudget, status: r.status, attempts: r.attempts)
+            var trial = Trial(parameters: r.parameters, budget: r.epochBudget, status: r.status, attempts: r.attempts)
             for past in r.history {
                 holders[TrialAttempt(trialID: r.id, attempt: past.attempt)] = past.worker
                 if let outcome = past.outcome, outcome.countsAgainstRetries {
@@ -460,8 +460,8 @@ public struct Effects: Sendable {
     }
 }
 
+/// One trial's state; the machine keys them by id.
 struct Trial: Sendable {
-    let id: String
     let parameters: [TaskBody.Parameter]
     let budget: Int
     var status: TrialStatus
@@ -475,8 +475,7 @@ struct Trial: Sendable {
     /// The attempt a restart interrupted, while its worker may still bring it back.
     var adoptable: Adoptable?
 
-    init(id: String, parameters: [TaskBody.Parameter], budget: Int, status: TrialStatus, attempts: Int) {
-        self.id = id
+    init(parameters: [TaskBody.Parameter], budget: Int, status: TrialStatus, attempts: Int) {
         self.parameters = parameters
         self.budget = budget
         self.status = status
