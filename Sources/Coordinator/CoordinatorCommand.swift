@@ -130,16 +130,8 @@ func openSweep(_ arguments: SweepArguments, database: String, maxAttempts: Int) 
     return store
 }
 
-struct ServeCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "serve",
-        abstract: "Serve a sweep to workers on other hosts (worker --connect tcp://THIS-HOST:PORT).")
-
-    @OptionGroup var sweep: SweepArguments
-
-    @Option(help: "Where workers connect, e.g. tcp://*:5555.")
-    var bind: String = "tcp://*:5555"
-
+/// CURVE keys, shared by `run` and `serve`: on by default wherever other hosts can connect.
+struct KeyOptions: ParsableArguments {
     @Option(help: ArgumentHelp("This coordinator's secret certificate (coordinator keygen): CURVE encryption and keyed workers.",
                                valueName: "PATH.key_secret"))
     var key: String?
@@ -151,8 +143,8 @@ struct ServeCommand: ParsableCommand {
     @Flag(help: "Serve plain text, unauthenticated, on an address other hosts can reach.")
     var insecure = false
 
-    func validate() throws {
-        guard linger >= 0, linger.isFinite else { throw ValidationError("--linger must be zero or more seconds") }
+    /// Called from the command's `validate()`, which knows the bind address.
+    func check(bind: String) throws {
         guard (key == nil) == (authorized == nil) else { throw ValidationError("--key and --authorized go together") }
         if key == nil && !insecure && !Endpoint.isLoopback(bind) {
             throw ValidationError("--bind \(bind) is reachable from other hosts: give --key and --authorized (coordinator keygen), or --insecure to serve plain text on purpose")
@@ -163,6 +155,34 @@ struct ServeCommand: ParsableCommand {
                 throw ValidationError("--authorized \(authorized) is not a folder")
             }
         }
+    }
+
+    /// The server's certificate and folder, when keys were given.
+    func security() throws -> CoordinatorServer.Security? {
+        guard let key, let authorized else { return nil }
+        let certificate = try CurveCertificate.read(key)
+        guard certificate.secretKey != nil else {
+            throw ValidationError("--key \(key) holds no secret key: give the .key_secret file")
+        }
+        return CoordinatorServer.Security(certificate: certificate, authorized: authorized)
+    }
+}
+
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve a sweep to workers on other hosts (worker --connect tcp://THIS-HOST:PORT).")
+
+    @OptionGroup var sweep: SweepArguments
+
+    @Option(help: "Where workers connect, e.g. tcp://*:5555.")
+    var bind: String = "tcp://*:5555"
+
+    @OptionGroup var keys: KeyOptions
+
+    func validate() throws {
+        guard linger >= 0, linger.isFinite else { throw ValidationError("--linger must be zero or more seconds") }
+        try keys.check(bind: bind)
     }
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Seconds to keep telling workers that join after the end that the sweep is done.",
@@ -178,13 +198,7 @@ struct ServeCommand: ParsableCommand {
         let store = try openSweep(sweep, database: db, maxAttempts: serve.maxAttempts)
         var options = serve.server(endpoint: bind)
         options.linger = linger
-        if let key, let authorized {
-            let certificate = try CurveCertificate.read(key)
-            guard certificate.secretKey != nil else {
-                throw ValidationError("--key \(key) holds no secret key: give the .key_secret file")
-            }
-            options.security = CoordinatorServer.Security(certificate: certificate, authorized: authorized)
-        }
+        options.security = try keys.security()
         try CoordinatorServer(store: store, options: options).run()
     }
 }

@@ -24,6 +24,8 @@ final class CoordinatorServer {
     struct Security {
         var certificate: CurveCertificate
         var authorized: String
+        /// Keys let in besides the folder's: `run`'s local workers.
+        var alsoAdmitted: Set<String> = []
     }
 
     private let options: Options
@@ -66,7 +68,9 @@ final class CoordinatorServer {
         self.context = context
         // The handler must be there before the server socket binds.
         zap = try options.security.map { security in
-            try ZAPHandler(context: context, directory: security.authorized) { CoordinatorServer.log($0) }
+            try ZAPHandler(context: context, directory: security.authorized, alsoAdmitting: security.alsoAdmitted) {
+                CoordinatorServer.log($0)
+            }
         }
         socket = try ZMQSocket(context: context, type: .router)
         if let security = options.security {
@@ -74,6 +78,8 @@ final class CoordinatorServer {
             try socket.setZAPDomain("vgsweep")
         }
         try socket.setLinger(milliseconds: 100)
+        // A peer that connects and never finishes its handshake is cut after 10 s (libzmq: 30).
+        try socket.setHandshakeInterval(milliseconds: 10_000)
         try socket.setMaxMessageSize(ProtocolLimits.maxMessageBytes)
         try socket.setRouterMandatory(true)
         try socket.setRouterHandover(true)
@@ -112,19 +118,19 @@ final class CoordinatorServer {
     func turn() throws {
         var received = 0
         let at = now
-        while received < 10_000, let frames = try socket.receive(dontWait: true) {
+        while received < 10_000, let inbound = try socket.receiveMessage(dontWait: true, maxParts: ProtocolLimits.maxRoutedParts) {
             received += 1
-            handle(frames, at: at)
+            handle(inbound, at: at)
         }
         machine.handle(.tick(at: now), into: &effects)
         try commitAndSend()
         showProgress()
     }
 
-    private func handle(_ frames: [[UInt8]], at now: Double) {
+    private func handle(_ inbound: InboundMessage, at now: Double) {
         do {
-            let (identity, message) = try MessageCodec.decode(routed: frames)
-            machine.handle(.message(PeerID(identity), message, at: now), into: &effects)
+            let (identity, message) = try MessageCodec.decode(routed: inbound)
+            machine.handle(.message(PeerID(identity), message, key: inbound.userID, at: now), into: &effects)
         } catch {
             malformedFrames += 1
             if malformedFrames <= 10 || malformedFrames % 1000 == 0 {

@@ -12,13 +12,13 @@ import Glibc
 final class LocalWorkers {
     private var processes: [Process] = []
 
-    init(count: Int, endpoint: String, heartbeat: Double, liveness: Int) throws {
+    init(count: Int, endpoint: String, heartbeat: Double, liveness: Int, extra: [String] = []) throws {
         let executable = try Self.workerProgram()
         for _ in 0..<count {
             let p = Process()
             p.executableURL = executable
             p.arguments = ["--connect", endpoint, "--heartbeat", String(heartbeat), "--liveness", String(liveness),
-                           "--parent-pid", String(getpid())]
+                           "--parent-pid", String(getpid())] + extra
             p.standardOutput = FileHandle.nullDevice
             try p.run()
             processes.append(p)
@@ -76,12 +76,15 @@ final class LocalWorkers {
 enum LocalWorkersError: Error, CustomStringConvertible {
     case missingWorker(String)
     case allExited(String)
+    case keygenFailed(Int32)
 
     var description: String {
         switch self {
         case .missingWorker(let path): return "no worker program at \(path); build it with `swift build --product worker`"
         case .allExited(let statuses):
             return "every local worker exited (status \(statuses)) before the sweep finished; their messages are above. Rerun with the same --out to resume."
+        case .keygenFailed(let status):
+            return "`coordinator keygen` for the local workers' key pair exited with status \(status); its message is above"
         }
     }
 }

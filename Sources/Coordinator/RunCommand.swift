@@ -38,14 +38,11 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var serve: ServeOptions
 
-    @Flag(help: "With a --bind other hosts can reach: serve plain text, unauthenticated, on purpose.")
-    var insecure = false
+    @OptionGroup var keys: KeyOptions
 
     func validate() throws {
         guard localWorkers >= 1 else { throw ValidationError("--local-workers must be at least 1") }
-        if !insecure && !Endpoint.isLoopback(bind) {
-            throw ValidationError("--bind \(bind) is reachable from other hosts and `run` has no keys yet: use `serve --key --authorized` for remote workers, or --insecure to serve plain text on purpose")
-        }
+        try keys.check(bind: bind)
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 
@@ -66,12 +63,19 @@ struct RunCommand: ParsableCommand {
         // Split the cores between the workers: two processes with two BLAS threads each on
         // two cores lose 25-40 % (docs/performance.md).
         options.rules.threadsPerTrial = threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / localWorkers)
+        options.security = try keys.security()
+        // With keys, the local workers get a key pair of their own for this run, admitted
+        // beside the --authorized folder and removed at the end.
+        let localKeys = try options.security.map { try LocalWorkerKeys(server: $0.certificate) }
+        defer { localKeys?.remove() }
+        if let localKeys { options.security?.alsoAdmitted = [localKeys.publicKey] }
         let server = try CoordinatorServer(store: store, options: options)
         // From here on SIGINT and SIGTERM stop the loop between two turns (nothing half
         // stored), the workers are stopped, and the exit status says which signal it was.
         let signals = StopSignals()
         let workers = try LocalWorkers(count: localWorkers, endpoint: server.endpoint,
-                                       heartbeat: serve.heartbeat, liveness: serve.liveness)
+                                       heartbeat: serve.heartbeat, liveness: serve.liveness,
+                                       extra: localKeys?.workerArguments ?? [])
         defer { workers.stop() }
         do {
             try server.run(check: {

@@ -9,10 +9,10 @@ import SweepWire
 /// the store only writes it down.
 public enum StoreChange: Equatable, Sendable {
     /// A new attempt leased to a worker: an attempt row, and the trial `running`.
-    case start(TrialAttempt, worker: String, host: String)
+    case start(TrialAttempt, worker: WorkerIdentity, host: String)
     /// An interrupted attempt taken back by the worker still training it after a restart:
     /// the attempt row reopened, the trial `running` again.
-    case adopt(TrialAttempt, worker: String, host: String)
+    case adopt(TrialAttempt, worker: WorkerIdentity, host: String)
     /// One epoch report, stored as it came.
     case metric(TrialAttempt, epoch: Int, report: String)
     /// The attempt's result counts: the attempt ends with `outcome.status`, the trial takes its
@@ -55,11 +55,11 @@ public struct RecoveredTrial: Sendable, Equatable {
     /// One attempt row: who ran it and how it ended (nil: still open when the coordinator died).
     public struct PastAttempt: Sendable, Equatable {
         public var attempt: Int
-        public var worker: String
+        public var worker: WorkerIdentity
         public var outcome: AttemptOutcome?
         public var reason: String?
 
-        public init(attempt: Int, worker: String, outcome: AttemptOutcome?, reason: String?) {
+        public init(attempt: Int, worker: WorkerIdentity, outcome: AttemptOutcome?, reason: String?) {
             self.attempt = attempt
             self.worker = worker
             self.outcome = outcome

@@ -53,8 +53,9 @@ public struct SweepMachine: Sendable {
 
     /// What happens to the machine.
     public enum Event: Sendable {
-        /// A well-formed message from a peer (the routing id, or later the key, that sent it).
-        case message(PeerID, Message, at: Double)
+        /// A well-formed message from the connection `PeerID`; `key` is the public key that
+        /// connection proved in its CURVE handshake (nil without keys).
+        case message(PeerID, Message, key: String? = nil, at: Double)
         /// A send to this peer failed: its connection is gone.
         case unreachable(PeerID, at: Double)
         /// Time passes: heartbeats, expiries, deadlines, the end of the adoption grace.
@@ -74,7 +75,7 @@ public struct SweepMachine: Sendable {
     private var ready: Deque<PeerID> = []
     /// Who held each attempt started or recovered: tells a superseded attempt of the same
     /// peer (answered quietly) from a forged one (refused).
-    private var holders: [TrialAttempt: String] = [:]
+    private var holders: [TrialAttempt: WorkerIdentity] = [:]
     private var lastTick = -Double.infinity
     public private(set) var finishedCount = 0
     public private(set) var failedCount = 0
@@ -133,20 +134,28 @@ public struct SweepMachine: Sendable {
 
     public mutating func handle(_ event: Event, into effects: inout Effects) {
         switch event {
-        case .message(let peer, let message, let now): receive(message, from: peer, at: now, &effects)
+        case .message(let peer, let message, let key, let now): receive(message, from: peer, key: key, at: now, &effects)
         case .unreachable(let peer, let now): drop(peer, reason: "worker unreachable", at: now, &effects)
         case .tick(let now): tick(now, &effects)
         }
     }
 
-    private mutating func receive(_ message: Message, from id: PeerID, at now: Double, _ effects: inout Effects) {
+    private mutating func receive(_ message: Message, from id: PeerID, key: String?, at now: Double, _ effects: inout Effects) {
         if isDone {
             // The sweep is over: whoever speaks is told so, and nothing changes.
             if case .disconnect = message { return }
             send(.disconnect(DisconnectBody(reason: DisconnectBody.done)), to: id, at: now, &effects)
             return
         }
-        if case .hello(let hello) = message { return welcome(id, hello, at: now, &effects) }
+        if let peer = peers[id], peer.identity.key != key {
+            // The routing id now belongs to a connection with another key (a client took it
+            // over): whoever registered it is gone from here, and this one has to register.
+            effects.notes.append("connection \(id) of worker \(peer.identity) now speaks with another key: dropped")
+            drop(id, reason: "its connection was taken over by another key", at: now, &effects)
+        }
+        if case .hello(let hello) = message {
+            return welcome(id, WorkerIdentity(name: hello.workerID, key: key), hello, at: now, &effects)
+        }
         guard peers[id] != nil else {
             if case .disconnect = message { return }
             // A worker of a previous coordinator, or a stranger: introduce yourself first.
@@ -179,10 +188,21 @@ public struct SweepMachine: Sendable {
         }
     }
 
-    /// A worker (re)introduces itself. A lease it holds survives only if `current` names it; a
-    /// trial it still trains after a restart is adopted if its lease is free and the attempt
-    /// was this worker's.
-    private mutating func welcome(_ id: PeerID, _ hello: HelloBody, at now: Double, _ effects: inout Effects) {
+    /// A worker (re)introduces itself. The same identity on another connection is the same
+    /// worker reconnected: its state moves to this one. A lease it holds survives only if
+    /// `current` names it; a trial it still trains after a restart is adopted if its lease is
+    /// free and the attempt was this worker's.
+    private mutating func welcome(_ id: PeerID, _ identity: WorkerIdentity, _ hello: HelloBody, at now: Double,
+                                  _ effects: inout Effects) {
+        if let registered = peers[id], registered.identity != identity {
+            drop(id, reason: "its connection now speaks for worker \(identity)", at: now, &effects)
+        }
+        if let (old, peer) = peers.first(where: { $0.key != id && $0.value.identity == identity }) {
+            peers[old] = nil
+            peers[id] = Peer(identity: identity, hello: peer.hello, lastHeard: now, lastSent: peer.lastSent,
+                             lease: peer.lease, ready: false)
+            if let held = peer.lease { leases[held]?.peer = id }
+        }
         guard hello.version == settings.version else {
             drop(id, reason: "worker of another version", at: now, &effects)
             effects.notes.append("refused worker \(hello.workerID): version \(hello.version), coordinator \(settings.version)")
@@ -198,8 +218,8 @@ public struct SweepMachine: Sendable {
                 lose(held, reason: "worker re-registered without it", cancel: false, at: now, &effects)
             }
         }
-        if peers[id] == nil { effects.notes.append("worker \(hello.workerID) joined (\(hello.host), \(hello.cores) cores)") }
-        peers[id] = Peer(hello: hello, lastHeard: now, lastSent: peers[id]?.lastSent ?? -.infinity, lease: kept, ready: false)
+        if peers[id] == nil { effects.notes.append("worker \(identity) joined (\(hello.host), \(hello.cores) cores)") }
+        peers[id] = Peer(identity: identity, hello: hello, lastHeard: now, lastSent: peers[id]?.lastSent ?? -.infinity, lease: kept, ready: false)
         if let current = hello.current, kept == nil {
             if holds(current, id, at: now, &effects) {
                 effects.notes.append("adopted trial \(current.trialID) attempt \(current.attempt) from \(hello.workerID)")
@@ -216,7 +236,7 @@ public struct SweepMachine: Sendable {
             return refuse("METRIC for trial \(m.trialID), which is not in this sweep", id, now, &effects)
         }
         guard holds(attempt, id, at: now, &effects) else {
-            if holders[attempt] == hello(id)?.workerID {
+            if holders[attempt] == peers[id]?.identity {
                 send(.cancel(attempt), to: id, at: now, &effects)   // its own superseded attempt: stop training it
             } else {
                 refuse("METRIC for trial \(m.trialID) attempt \(m.attempt), which this worker does not hold", id, now, &effects)
@@ -272,7 +292,7 @@ public struct SweepMachine: Sendable {
     /// acknowledged so that it stops resending; anyone else's is refused.
     private mutating func answerStale(_ attempt: TrialAttempt, _ command: String, _ id: PeerID, _ now: Double,
                                       _ effects: inout Effects) {
-        if holders[attempt] == hello(id)?.workerID {
+        if holders[attempt] == peers[id]?.identity {
             send(.ack(attempt), to: id, at: now, &effects)
         } else {
             refuse("\(command) for trial \(attempt.trialID) attempt \(attempt.attempt), which this worker does not hold",
@@ -286,7 +306,7 @@ public struct SweepMachine: Sendable {
         if let holder = leases[attempt.trialID].map({ ($0.peer, $0.attempt) }) { return holder == (id, attempt.attempt) }
         guard let trial = trials[attempt.trialID], let adoptable = trial.adoptable, !trial.status.isFinished,
               adoptable.attempt == attempt.attempt, adoptable.attempt == trial.attempts,
-              let peer = peers[id], peer.hello.workerID == adoptable.worker, peer.lease == nil else { return false }
+              let peer = peers[id], peer.identity == adoptable.worker, peer.lease == nil else { return false }
         awaitingAdoption.remove(attempt.trialID)
         if let index = queue.firstIndex(of: attempt.trialID) { queue.remove(at: index) }
         trials[attempt.trialID]!.status = .running
@@ -301,7 +321,7 @@ public struct SweepMachine: Sendable {
         leases[attempt.trialID] = lease
         peers[id]!.lease = attempt.trialID
         if peers[id]!.ready { peers[id]!.ready = false }
-        effects.changes.append(.adopt(attempt, worker: peer.hello.workerID, host: peer.hello.host))
+        effects.changes.append(.adopt(attempt, worker: peer.identity, host: peer.hello.host))
         return true
     }
 
@@ -314,7 +334,7 @@ public struct SweepMachine: Sendable {
         lastTick = now
         let silence = settings.heartbeatInterval * Double(settings.liveness)
         for (id, peer) in peers where now - peer.lastHeard > silence {
-            effects.notes.append("worker \(peer.hello.workerID) silent for \(silence) s: presumed lost")
+            effects.notes.append("worker \(peer.identity) silent for \(silence) s: presumed lost")
             drop(id, reason: "worker went silent for \(silence) s", at: now, &effects)
         }
         for trialID in Array(leases.keys) {
@@ -353,10 +373,10 @@ public struct SweepMachine: Sendable {
             trials[trialID]!.adoptable = nil
             let lease = TrialAttempt(trialID: trialID, attempt: attempt)
             leases[trialID] = Lease(attempt: attempt, peer: id, started: now)
-            holders[lease] = peer.hello.workerID
+            holders[lease] = peer.identity
             peers[id]!.lease = trialID
             peers[id]!.ready = false
-            effects.changes.append(.start(lease, worker: peer.hello.workerID, host: peer.hello.host))
+            effects.changes.append(.start(lease, worker: peer.identity, host: peer.hello.host))
             send(.task(TaskBody(trialID: trialID, attempt: attempt, parameters: trials[trialID]!.parameters,
                                 threads: settings.threadsPerTrial)), to: id, at: now, &effects)
         }
@@ -368,7 +388,7 @@ public struct SweepMachine: Sendable {
     private mutating func drop(_ id: PeerID, reason: String, at now: Double, _ effects: inout Effects) {
         guard let peer = peers.removeValue(forKey: id) else { return }
         guard let held = peer.lease, let lease = leases[held] else { return }
-        let adoptable = Adoptable(attempt: lease.attempt, worker: peer.hello.workerID, epochs: lease.epochs,
+        let adoptable = Adoptable(attempt: lease.attempt, worker: peer.identity, epochs: lease.epochs,
                                   progress: (lease.lastProgress, lease.longestWait))
         lose(held, reason: reason, cancel: false, at: now, &effects)
         if trials[held]?.status == .queued { trials[held]!.adoptable = adoptable }
@@ -390,7 +410,7 @@ public struct SweepMachine: Sendable {
         guard let lease = leases.removeValue(forKey: trialID) else { return }
         peers[lease.peer]?.lease = nil
         let attempt = TrialAttempt(trialID: trialID, attempt: lease.attempt)
-        let worker = holders[attempt] ?? ""
+        let worker = holders[attempt] ?? WorkerIdentity(name: "")
         trials[trialID]!.strike(outcome, worker: worker, attempt: lease.attempt, reason: reason)
         let exhausted = trials[trialID]!.strikes >= settings.maxAttempts
         trials[trialID]!.status = exhausted ? .failed : .queued
@@ -425,13 +445,13 @@ public struct SweepMachine: Sendable {
         effects.messages.append((id, message))
     }
 
-    private func hello(_ id: PeerID) -> HelloBody? { peers[id]?.hello }
 }
 
 // MARK: - The machine's parts
 
-/// Who sent a message: the routing id of its connection today, its authenticated key once
-/// workers have keys.
+/// The connection a message came from, and where its answers go: the ROUTER's routing id.
+/// It says where, not who: a client chooses its routing id, and a new connection may take
+/// one over (ROUTER handover). Who is the `WorkerIdentity` the connection registered with.
 public struct PeerID: Hashable, Sendable, CustomStringConvertible {
     public var bytes: [UInt8]
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
@@ -469,7 +489,7 @@ struct Trial: Sendable {
     var attempts: Int
     /// Counted against `maxAttempts`: every failure, and each worker's first loss.
     var strikes = 0
-    var lostBy: Set<String> = []
+    var lostBy: Set<WorkerIdentity> = []
     /// "attempt N: reason" of each failed or lost attempt.
     var reasons: [String] = []
     /// The attempt a restart interrupted, while its worker may still bring it back.
@@ -484,7 +504,7 @@ struct Trial: Sendable {
 
     var message: String { reasons.joined(separator: "; ") }
 
-    mutating func strike(_ outcome: AttemptOutcome, worker: String, attempt: Int, reason: String) {
+    mutating func strike(_ outcome: AttemptOutcome, worker: WorkerIdentity, attempt: Int, reason: String) {
         reasons.append("attempt \(attempt): \(reason)")
         switch outcome {
         case .failed: strikes += 1
@@ -498,14 +518,15 @@ struct Trial: Sendable {
 /// or lost when its worker went silent or unreachable.
 struct Adoptable: Sendable {
     let attempt: Int
-    let worker: String
+    let worker: WorkerIdentity
     let epochs: Set<Int>
     var progress: (last: Double, longestWait: Double)?
 }
 
 struct Lease: Sendable {
     let attempt: Int
-    let peer: PeerID
+    /// Its worker's connection (moves when the worker reconnects on another).
+    var peer: PeerID
     var lastProgress: Double
     /// The longest wait so far between the lease's start or a report and the next report.
     var longestWait = 0.0
@@ -537,6 +558,7 @@ struct Lease: Sendable {
 }
 
 struct Peer: Sendable {
+    let identity: WorkerIdentity
     var hello: HelloBody
     var lastHeard: Double
     var lastSent: Double

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SweepRules
 import SweepSchema
 
 extension TrialStatus: DatabaseValueConvertible {}
@@ -116,7 +117,10 @@ public struct AttemptRecord: Codable, Equatable, Sendable, FetchableRecord, Pers
     public static let databaseTableName = "attempt"
     public var trialID: String
     public var attempt: Int
+    /// The name the worker gave itself (HELLO's worker_id).
     public var worker: String
+    /// Its CURVE public key (Z85), as proved in the handshake; nil on a coordinator without keys.
+    public var key: String?
     public var host: String
     public var started: Double
     public var ended: Double?
@@ -125,8 +129,11 @@ public struct AttemptRecord: Codable, Equatable, Sendable, FetchableRecord, Pers
     public var reason: String?
 
     enum CodingKeys: String, CodingKey {
-        case trialID = "trial_id", attempt, worker, host, started, ended, outcome, reason
+        case trialID = "trial_id", attempt, worker, key, host, started, ended, outcome, reason
     }
+
+    /// Who ran it, for the lease rules.
+    public var identity: WorkerIdentity { WorkerIdentity(name: worker, key: key) }
 }
 
 /// One epoch report of one attempt (table `metric`), stored as the worker sent it.

@@ -98,6 +98,9 @@ public final class SweepStore {
                     report TEXT NOT NULL, PRIMARY KEY (trial_id, attempt, epoch));
                 """)
         }
+        m.registerMigration("v2: the key of the worker of each attempt") { db in
+            try db.execute(sql: "ALTER TABLE attempt ADD COLUMN key TEXT")
+        }
         return m
     }
 
@@ -142,7 +145,7 @@ public final class SweepStore {
                 let trials = try StoredTrial.order(Column("ordinal")).fetchAll(db)
                 var history: [String: [RecoveredTrial.PastAttempt]] = [:]
                 for a in try AttemptRecord.order(Column("trial_id"), Column("attempt")).fetchAll(db) {
-                    history[a.trialID, default: []].append(.init(attempt: a.attempt, worker: a.worker, outcome: a.outcome, reason: a.reason))
+                    history[a.trialID, default: []].append(.init(attempt: a.attempt, worker: a.identity, outcome: a.outcome, reason: a.reason))
                 }
                 var epochs: [String: Set<Int>] = [:]
                 for row in try Row.fetchAll(db, sql: """
@@ -178,18 +181,18 @@ public final class SweepStore {
                     switch change {
                     case .start(let a, let worker, let host):
                         try run("""
-                            INSERT OR REPLACE INTO attempt (trial_id, attempt, worker, host, started) VALUES (?, ?, ?, ?, ?)
-                            """, [a.trialID, a.attempt, worker, host, now])
+                            INSERT OR REPLACE INTO attempt (trial_id, attempt, worker, key, host, started) VALUES (?, ?, ?, ?, ?, ?)
+                            """, [a.trialID, a.attempt, worker.name, worker.key, host, now])
                         try run("""
                             UPDATE trial SET status = 'running', attempts = ?, worker = ?, host = ?, started = COALESCE(started, ?)
                             WHERE id = ?
-                            """, [a.attempt, worker, host, now, a.trialID])
+                            """, [a.attempt, worker.name, host, now, a.trialID])
                     case .adopt(let a, let worker, let host):
                         try run("""
-                            UPDATE attempt SET ended = NULL, outcome = NULL, reason = NULL, worker = ?, host = ?
+                            UPDATE attempt SET ended = NULL, outcome = NULL, reason = NULL, worker = ?, key = ?, host = ?
                             WHERE trial_id = ? AND attempt = ?
-                            """, [worker, host, a.trialID, a.attempt])
-                        try run("UPDATE trial SET status = 'running', worker = ?, host = ? WHERE id = ?", [worker, host, a.trialID])
+                            """, [worker.name, worker.key, host, a.trialID, a.attempt])
+                        try run("UPDATE trial SET status = 'running', worker = ?, host = ? WHERE id = ?", [worker.name, host, a.trialID])
                     case .metric(let a, let epoch, let report):
                         try run("INSERT OR IGNORE INTO metric (trial_id, attempt, epoch, report) VALUES (?, ?, ?, ?)",
                                 [a.trialID, a.attempt, epoch, report])

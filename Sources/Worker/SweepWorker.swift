@@ -32,7 +32,13 @@ final class SweepWorker {
     private let options: Options
     private let context: ZMQContext
     private let identity: HelloBody
+    /// The cores this worker was given: in HELLO, and the BLAS threads of a trial setting none.
+    private let allowance: CoreAllowance
     private var socket: ZMQSocket?
+    /// The handshakes of `socket`: how this worker learns that the coordinator refused its key.
+    private var monitor: SocketMonitor?
+    /// What the last handshake said, so that each change is logged once.
+    private var handshake: SocketMonitor.Event?
     /// Rung by the trial thread whenever it posts an event (see `TrialRunner.Wake`).
     private let bell: ZMQSocket
     private static let bellEndpoint = "inproc://trial-runner-bell"
@@ -58,8 +64,8 @@ final class SweepWorker {
         let host = ProcessInfo.processInfo.hostName
         let pid = Int(ProcessInfo.processInfo.processIdentifier)
         let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
-        identity = HelloBody(workerID: "\(host)-\(pid)-\(suffix)", host: host,
-                             cores: ProcessInfo.processInfo.activeProcessorCount, pid: pid)
+        allowance = CoreAllowance.current()
+        identity = HelloBody(workerID: "\(host)-\(pid)-\(suffix)", host: host, cores: allowance.cores, pid: pid)
         heartbeat = Heartbeat(interval: options.heartbeatInterval, liveness: options.liveness)
         backoff = options.backoff
         let directory = options.dataDirectory
@@ -77,12 +83,14 @@ final class SweepWorker {
     /// Runs until the coordinator says the sweep is done, sends this worker away, or (with
     /// `giveUpAfter`) cannot be reached; returns the exit status.
     func run() throws -> ExitStatus {
-        log("worker \(identity.workerID) connecting to \(options.endpoint)")
+        log("worker \(identity.workerID) (\(allowance)) connecting to \(options.endpoint)")
         try connect()
         while true {
             let timeout = min(100, heartbeat.millisecondsToNextSend())
-            let readable = try Poller([bell] + (socket.map { [$0] } ?? [])).poll(timeoutMilliseconds: timeout)
+            let sockets = [bell] + (socket.map { [$0] } ?? []) + (monitor.map { [$0.socket] } ?? [])
+            let readable = try Poller(sockets).poll(timeoutMilliseconds: timeout)
             while try bell.receive(dontWait: true) != nil {}
+            if readable.contains(2) { try noteHandshakes() }
             if readable.contains(1), let status = try receiveAll() { return status }
             try forwardRunnerEvents()
             try askForWorkIfIdle()
@@ -130,7 +138,11 @@ final class SweepWorker {
         try s.setRoutingID(Array(identity.workerID.utf8))
         try s.setLinger(milliseconds: 0)
         try s.setMaxMessageSize(ProtocolLimits.maxMessageBytes)
+        // libzmq would reconnect a refused handshake every 100 ms by itself; this worker
+        // reconnects on its own back-off instead (a key may be authorised later).
+        try s.setReconnectInterval(milliseconds: Int(options.heartbeatInterval * Double(options.liveness) * 1000))
         if let curve = options.curve { try s.setCurveClient(curve.certificate, serverKey: curve.serverKey) }
+        monitor = try SocketMonitor(watching: s, context: context)
         try s.connect(options.endpoint)
         socket = s
         heardSinceConnect = false
@@ -141,6 +153,26 @@ final class SweepWorker {
     private func disconnect() {
         socket?.close()
         socket = nil
+        monitor?.close()
+        monitor = nil
+    }
+
+    /// Logs what the handshakes say, when it changes: a refused key, a broken handshake, and
+    /// the acceptance that follows a refusal.
+    private func noteHandshakes() throws {
+        for event in try monitor?.events() ?? [] where event != handshake {
+            switch event {
+            case .accepted:
+                if handshake != nil { log("the coordinator at \(options.endpoint) accepted this worker's key") }
+            case .refused(let status, _):
+                let key = options.curve.map { " \($0.certificate.publicKey)" } ?? ""
+                log("the coordinator at \(options.endpoint) refused this worker's key\(key) (ZAP status \(status)): "
+                    + "its public certificate must be in the coordinator's --authorized folder; retrying with back-off")
+            case .failed(let detail, _):
+                log("the handshake with \(options.endpoint) failed: \(detail); retrying with back-off")
+            }
+            handshake = event
+        }
     }
 
     private func register() throws {
@@ -156,13 +188,13 @@ final class SweepWorker {
 
     /// Handles every waiting message; returns an exit status when the worker should stop.
     private func receiveAll() throws -> ExitStatus? {
-        while let frames = try socket?.receive(dontWait: true) {
+        while let inbound = try socket?.receiveMessage(dontWait: true, maxParts: ProtocolLimits.maxParts) {
             heartbeat.heard()
             lastHeard = Date()
             heardSinceConnect = true
             backoff.reset()
             let message: Message
-            do { message = try MessageCodec.decode(frames: frames) } catch {
+            do { message = try MessageCodec.decode(inbound) } catch {
                 log("dropped a malformed message from the coordinator: \(error)")
                 continue
             }
@@ -208,14 +240,22 @@ final class SweepWorker {
         }
         var config = TrialConfig()
         do {
+            // The coordinator's --threads first, then the trial's own, then this worker's cores.
+            // A trial's numbers are bit-identical for a given thread count, not across counts
+            // (OpenBLAS splits its products by thread): set `threads` in the sweep to get the
+            // same numbers from workers of different sizes (README, Determinism).
             var pairs = task.pairs
-            if task.threads > 0 { pairs.append(("threads", String(task.threads))) }
+            if task.threads > 0 {
+                pairs.append(("threads", String(task.threads)))
+            } else if !pairs.contains(where: { $0.0 == "threads" }) {
+                pairs.append(("threads", String(min(allowance.cores, 256))))
+            }
             try config.apply(pairs)
         } catch {
             try finish(attempt, .fail(FailBody(trialID: task.trialID, attempt: task.attempt, reason: "\(error)")))
             return
         }
-        log("trial \(task.trialID) attempt \(task.attempt)")
+        log("trial \(task.trialID) attempt \(task.attempt) (\(config.threads) BLAS thread\(config.threads == 1 ? "" : "s"))")
         let mode: TrialRunner.Mode = options.simulateEpochSeconds.map { .simulate(epochSeconds: $0) } ?? .train(data)
         runner = TrialRunner(task: attempt, config: config, mode: mode,
                              wake: TrialRunner.Wake(context: context, endpoint: Self.bellEndpoint))

@@ -1,5 +1,6 @@
 import Foundation
 import SweepStorage
+import SweepWire
 import XCTest
 
 /// A coordinator with keys: only workers whose public certificates are in `--authorized` get
@@ -39,5 +40,129 @@ final class KeyedSweepTests: XCTestCase {
         }
         let serve = try Cluster.runToEnd("coordinator", ["serve", cluster.spec, "--bind", "tcp://*:\(cluster.port)", "--db", cluster.db])
         XCTAssertTrue(serve.stderr.contains("--key"), serve.stderr)
+    }
+
+    /// A cluster with a keyed coordinator: the base paths of its key and of `workers` worker
+    /// keys, all listed in `authorized` unless `listed` says otherwise.
+    private func keyedCluster(_ yaml: String, workers: [String], listed: Set<String>? = nil)
+        throws -> (cluster: Cluster, server: String, keys: [String: String], authorized: String) {
+        let cluster = try Cluster(spec: yaml)
+        let authorized = cluster.directory.appendingPathComponent("authorized").path
+        try FileManager.default.createDirectory(atPath: authorized, withIntermediateDirectories: true)
+        let server = try cluster.keygen("coordinator")
+        var keys: [String: String] = [:]
+        for name in workers {
+            keys[name] = try cluster.keygen(name)
+            if listed?.contains(name) ?? true {
+                try FileManager.default.copyItem(atPath: keys[name]! + ".key", toPath: authorized + "/\(name).key")
+            }
+        }
+        return (cluster, server, keys, authorized)
+    }
+
+    /// A refused worker says so (from its socket's handshake events) and keeps trying: once its
+    /// key is put in the folder, without a restart, it is let in and runs the sweep.
+    func testARefusedWorkerSaysSoAndIsLetInOnceItsKeyIsListed() throws {
+        let (cluster, server, keys, authorized) = try keyedCluster(simulatedSweep(count: 2, epochs: 2), workers: ["late"], listed: [])
+        let coordinator = try cluster.startCoordinator(extra: ["--key", server + ".key_secret", "--authorized", authorized])
+        let worker = try cluster.startWorker(extra: ["--key", keys["late"]! + ".key_secret", "--server-key", server + ".key"], log: "late")
+        cluster.wait("the worker to say it was refused", timeout: 10) { cluster.log("late").contains("refused this worker's key") }
+        XCTAssertTrue(cluster.log("late").contains(try CurveCertificate.read(keys["late"]! + ".key").publicKey), cluster.log("late"))
+        XCTAssertEqual(try cluster.store().attempts().count, 0)
+        try FileManager.default.copyItem(atPath: keys["late"]! + ".key", toPath: authorized + "/late.key")
+        XCTAssertEqual(cluster.waitForExit(coordinator, timeout: 30), 0, cluster.log("coordinator"))
+        XCTAssertEqual(cluster.waitForExit(worker, timeout: 10), 0, cluster.log("late"))
+        XCTAssertEqual(try cluster.store().trials().filter { $0.status == .ok }.count, 2)
+        XCTAssertTrue(cluster.log("late").contains("accepted this worker's key"), cluster.log("late"))
+    }
+
+    /// Mallory holds an authorised key of her own. She connects with Alice's routing id and
+    /// worker name (so the ROUTER hands Alice's connection over to her) and sends a RESULT for
+    /// the trial Alice trains: it is not counted. Alice takes her trial back on a new connection
+    /// and every trial ends with an attempt by Alice's key.
+    func testAnotherKeyUnderAWorkersRoutingIDAndNameFinishesNothing() throws {
+        let (cluster, server, keys, authorized) = try keyedCluster(simulatedSweep(count: 2, epochs: 6), workers: ["alice", "mallory"])
+        let coordinator = try cluster.startCoordinator(extra: ["--key", server + ".key_secret", "--authorized", authorized])
+        try cluster.startWorker(simulate: 0.3, extra: ["--key", keys["alice"]! + ".key_secret", "--server-key", server + ".key"], log: "alice")
+        cluster.wait("Alice's first epoch") { ((try? cluster.store().metrics().count) ?? 0) >= 1 }
+        let running = try XCTUnwrap(try cluster.store().trials().first { $0.status == .running })
+        let name = try XCTUnwrap(running.worker)
+
+        let context = try ZMQContext()
+        let mallory = try ZMQSocket(context: context, type: .dealer)
+        try mallory.setRoutingID(Array(name.utf8))
+        try mallory.setCurveClient(try CurveCertificate.read(keys["mallory"]! + ".key_secret"),
+                                   serverKey: try CurveCertificate.read(server + ".key").publicKey)
+        try mallory.connect(cluster.endpoint)
+        defer { mallory.close() }
+        let result = #"{"epochs":0,"samples_per_s":1,"seconds":1,"status":"ok","test_acc":0.99,"test_loss":0.01,"train_loss":0.01,"type":"result","val_acc":0.99}"#
+        for message: Message in [.hello(HelloBody(workerID: name, host: "evil", cores: 64, pid: 1)),
+                                 .result(ResultBody(trialID: running.id, attempt: running.attempts, result: try JSONPayload(text: result)))] {
+            try mallory.send(try MessageCodec.encode(message))
+        }
+        var answers: [Message] = []
+        let deadline = Date().addingTimeInterval(3)
+        while Date() < deadline {
+            _ = try Poller([mallory]).poll(timeoutMilliseconds: 50)
+            while let frames = try mallory.receive(dontWait: true) { answers.append(try MessageCodec.decode(frames: frames)) }
+        }
+        XCTAssertTrue(answers.contains { if case .error = $0 { true } else { false } }, "\(answers)")
+        mallory.close()
+
+        XCTAssertEqual(cluster.waitForExit(coordinator, timeout: 60), 0, cluster.log("coordinator"))
+        let store = try cluster.store()
+        let aliceKey = try CurveCertificate.read(keys["alice"]! + ".key").publicKey
+        XCTAssertEqual(try store.trials().map(\.status), [.ok, .ok])
+        XCTAssertNotEqual(try store.trials().first { $0.id == running.id }?.testAcc, 0.99, "Mallory's result counted")
+        for attempt in try store.attempts() {
+            XCTAssertEqual(attempt.key, aliceKey, "\(attempt)")
+            XCTAssertEqual(attempt.host, try store.attempts().first!.host)
+        }
+        for trial in try store.trials() {
+            XCTAssertEqual(try store.metrics().filter { $0.trialID == trial.id && $0.attempt == trial.attempts }.count, 6)
+        }
+    }
+
+    /// `coordinator run` with keys: its local workers get a key pair of their own for the run
+    /// (removed at the end), a remote worker needs a listed key, and an unlisted one gets nothing.
+    func testRunWithKeysServesItsLocalWorkersAndListedRemoteOnes() throws {
+        let (cluster, server, keys, authorized) = try keyedCluster("""
+            name: keyed-run
+            method: grid
+            parameters:
+              epochs: {value: 3}
+              train_limit: {value: 10000}
+              seed: {values: [1, 2, 3, 4, 5, 6]}
+            """, workers: ["remote", "stranger"], listed: ["remote"])
+        let out = cluster.directory.appendingPathComponent("out").path
+        let run = Process()
+        run.executableURL = Cluster.buildFolder.appendingPathComponent("coordinator")
+        run.arguments = ["run", cluster.spec, "--local-workers", "1", "--out", out, "--bind", "tcp://0.0.0.0:\(cluster.port)",
+                         "--key", server + ".key_secret", "--authorized", authorized] + cluster.heartbeat
+        let log = cluster.directory.appendingPathComponent("run.log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        run.standardOutput = FileHandle.nullDevice
+        run.standardError = try FileHandle(forWritingTo: log)
+        let before = Set((try? FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory())) ?? []).filter { $0.hasPrefix("vgsweep-run-keys-") }
+        // The remote workers first: they connect as soon as `run` listens.
+        try cluster.startWorker(simulate: 0.2, extra: ["--key", keys["stranger"]! + ".key_secret", "--server-key", server + ".key"], log: "stranger")
+        try cluster.startWorker(simulate: 0.3, extra: ["--key", keys["remote"]! + ".key_secret", "--server-key", server + ".key"], log: "remote")
+        try run.run()
+        defer { if run.isRunning { kill(run.processIdentifier, SIGKILL) } }
+        let runLog = { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+        XCTAssertEqual(cluster.waitForExit(run, timeout: 120), 0, runLog())
+        let store = try SweepStore(readingFrom: out + "/sweep.db")
+        XCTAssertEqual(try store.trials().map(\.status), Array(repeating: .ok, count: 6))
+        let remoteKey = try CurveCertificate.read(keys["remote"]! + ".key").publicKey
+        let strangerKey = try CurveCertificate.read(keys["stranger"]! + ".key").publicKey
+        let usedKeys = Set(try store.attempts().compactMap(\.key))
+        XCTAssertFalse(usedKeys.contains(strangerKey))
+        XCTAssertTrue(usedKeys.allSatisfy { $0.count == 40 }, "\(usedKeys)")
+        XCTAssertTrue(cluster.log("stranger").contains("refused this worker's key"), cluster.log("stranger"))
+        // Both the local worker (its own key for the run) and the listed remote one trained.
+        XCTAssertTrue(usedKeys.contains(remoteKey), "\(usedKeys)")
+        XCTAssertEqual(usedKeys.count, 2, "\(usedKeys)")
+        let after = Set((try? FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory())) ?? []).filter { $0.hasPrefix("vgsweep-run-keys-") }
+        XCTAssertEqual(after.subtracting(before), [], "the local workers' keys are left behind")
     }
 }

@@ -40,12 +40,17 @@ struct Harness {
 
     // MARK: Saying things
 
-    mutating func say(_ peer: String, _ message: Message) {
-        machine.handle(.message(PeerID(peer), message, at: now), into: &effects)
+    /// `peer` is the connection (routing id); `key` the CURVE key it proved, if any.
+    mutating func say(_ peer: String, _ message: Message, key: String? = nil) {
+        machine.handle(.message(PeerID(peer), message, key: key, at: now), into: &effects)
     }
 
-    mutating func hello(_ peer: String, current: TrialAttempt? = nil, version: String = vgsweepVersion) {
-        say(peer, .hello(HelloBody(workerID: peer, host: "host-\(peer)", cores: 2, pid: 1, version: version, current: current)))
+    /// HELLO from connection `peer`, by the worker named `name` (the connection's own name
+    /// unless told otherwise).
+    mutating func hello(_ peer: String, name: String? = nil, key: String? = nil, current: TrialAttempt? = nil,
+                        version: String = vgsweepVersion) {
+        say(peer, .hello(HelloBody(workerID: name ?? peer, host: "host-\(peer)", cores: 2, pid: 1, version: version,
+                                   current: current)), key: key)
     }
 
     /// HELLO then READY: returns the TASK it got, if any.
@@ -56,16 +61,16 @@ struct Harness {
         return tasks(to: peer).last
     }
 
-    mutating func metric(_ peer: String, _ trial: String, attempt: Int = 1, epoch: Int) {
+    mutating func metric(_ peer: String, _ trial: String, attempt: Int = 1, epoch: Int, key: String? = nil) {
         say(peer, .metric(MetricBody(trialID: trial, attempt: attempt, epoch: epoch,
-                                     report: try! JSONPayload(text: #"{"epoch":\#(epoch),"type":"epoch"}"#))))
+                                     report: try! JSONPayload(text: #"{"epoch":\#(epoch),"type":"epoch"}"#))), key: key)
     }
 
     mutating func result(_ peer: String, _ trial: String, attempt: Int = 1, epochs: Int = 3, status: String = "ok",
-                         valAcc: Double = 0.5) {
+                         valAcc: Double = 0.5, key: String? = nil) {
         let json = #"{"epochs":\#(epochs),"samples_per_s":1000,"seconds":2.5,"status":"\#(status)","test_acc":0.5,"#
             + #""test_loss":1.0,"train_loss":1.0,"type":"result","val_acc":\#(valAcc)}"#
-        say(peer, .result(ResultBody(trialID: trial, attempt: attempt, result: try! JSONPayload(text: json))))
+        say(peer, .result(ResultBody(trialID: trial, attempt: attempt, result: try! JSONPayload(text: json))), key: key)
     }
 
     /// Every epoch report, then the result: a trial trained well.

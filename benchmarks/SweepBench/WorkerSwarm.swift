@@ -34,7 +34,9 @@ final class WorkerSwarm {
     /// Called after each turn of the poll loop.
     var onTurn: () -> Void = {}
 
-    init(context: ZMQContext, endpoint: String, workers: Int, epochs: Int) throws {
+    /// `curve`: every socket uses this key pair and the coordinator's public key.
+    init(context: ZMQContext, endpoint: String, workers: Int, epochs: Int,
+         curve: (certificate: CurveCertificate, serverKey: String)? = nil) throws {
         self.epochs = epochs
         let pid = Int(ProcessInfo.processInfo.processIdentifier)
         var sockets: [ZMQSocket] = [], hellos: [[[UInt8]]] = []
@@ -43,6 +45,7 @@ final class WorkerSwarm {
             let socket = try ZMQSocket(context: context, type: .dealer)
             try socket.setRoutingID(Array(id.utf8))
             try socket.setMaxMessageSize(ProtocolLimits.maxMessageBytes)
+            if let curve { try socket.setCurveClient(curve.certificate, serverKey: curve.serverKey) }
             try socket.connect(endpoint)
             sockets.append(socket)
             hellos.append(try MessageCodec.encode(.hello(HelloBody(workerID: id, host: "sweepbench", cores: 1, pid: pid))))

@@ -1,6 +1,6 @@
 // sweepbench: the coordinator's overhead with many workers that train nothing.
 //
-//   sweepbench [trials=10000] [epochs=10] [workers=200] [timeout=600] [coordinator=PATH] [keep=1] [legacy=1]
+//   sweepbench [trials=10000] [epochs=10] [workers=200] [timeout=600] [coordinator=PATH] [keep=1] [legacy=1] [curve=1]
 //
 // Writes a sweep of `trials` trials (a grid over seed), starts the real `coordinator serve`
 // (the binary next to this one) on a fresh database and a free loopback port, and simulates
@@ -9,6 +9,8 @@
 // `coordinator results` that every trial is stored exactly once with status ok (and every
 // metric stored). Exit status: 0 if the checks pass, 1 if not, 2 on a usage error.
 // The targets (2,000 trials/s, 20,000 metrics/s with 200 workers) are reported, not enforced.
+// `curve=1` runs the coordinator with keys (CURVE and its ZAP handler, `serve --key
+// --authorized`) and every simulated worker with one listed key: the cost of encryption.
 import Foundation
 import SweepWire
 #if canImport(Glibc)
@@ -16,7 +18,7 @@ import Glibc
 #endif
 
 struct Config {
-    var trials = 10_000, epochs = 10, workers = 200, timeout = 600.0, keep = false
+    var trials = 10_000, epochs = 10, workers = 200, timeout = 600.0, keep = false, curve = false
     /// `serve` options beyond the endpoint and database: no lingering after the end (the
     /// measured window closes at the last DISCONNECT done). `legacy=1` passes none, for a
     /// coordinator built before `--linger` existed (the side-by-side comparison).
@@ -37,7 +39,8 @@ struct Config {
             case "keep": keep = value == "1" || value == "true"
             case "coordinator": coordinator = value
             case "legacy": if value == "1" || value == "true" { extraArguments = [] }
-            default: throw BenchError("unknown option '\(key)' (trials, epochs, workers, timeout, coordinator, keep, legacy)")
+            case "curve": curve = value == "1" || value == "true"
+            default: throw BenchError("unknown option '\(key)' (trials, epochs, workers, timeout, coordinator, keep, legacy, curve)")
             }
         }
     }
@@ -218,21 +221,34 @@ func runBench() throws -> Int32 {
 
         """.write(toFile: spec, atomically: true, encoding: .utf8)
 
+    // Keys are made by `coordinator keygen`, before this process has a ZeroMQ context.
+    var keyArguments: [String] = [], curve: (certificate: CurveCertificate, serverKey: String)?
+    if config.curve {
+        let authorized = directory.appendingPathComponent("authorized").path
+        try FileManager.default.createDirectory(atPath: authorized, withIntermediateDirectories: true)
+        for name in ["coordinator", "authorized/swarm"] {
+            _ = try capture(config.coordinator, ["keygen", directory.appendingPathComponent(name).path])
+        }
+        let server = directory.appendingPathComponent("coordinator").path
+        keyArguments = ["--key", server + ".key_secret", "--authorized", authorized]
+        curve = (try CurveCertificate.read(authorized + "/swarm.key_secret"), try CurveCertificate.read(server + ".key").publicKey)
+    }
+
     let port = try freePort(), endpoint = "tcp://127.0.0.1:\(port)"
     _ = FileManager.default.createFile(atPath: logPath, contents: nil)
     let coordinator = Process()
     coordinator.executableURL = URL(fileURLWithPath: config.coordinator)
-    coordinator.arguments = ["serve", spec, "--bind", endpoint, "--db", database] + config.extraArguments
+    coordinator.arguments = ["serve", spec, "--bind", endpoint, "--db", database] + config.extraArguments + keyArguments
     coordinator.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
     coordinator.standardOutput = coordinator.standardError
     try coordinator.run()
     defer { if coordinator.isRunning { coordinator.terminate() } }
     try waitForListener(port: port, while: { coordinator.isRunning })
-    print("sweepbench: trials=\(config.trials) epochs=\(config.epochs) workers=\(config.workers); coordinator pid \(coordinator.processIdentifier) on \(endpoint)")
+    print("sweepbench: trials=\(config.trials) epochs=\(config.epochs) workers=\(config.workers)\(config.curve ? " curve=1" : ""); coordinator pid \(coordinator.processIdentifier) on \(endpoint)")
     print("  (coordinator log: \(logPath)\(config.keep ? "" : ", removed at exit; keep=1 keeps it"))")
 
     let context = try ZMQContext()
-    let swarm = try WorkerSwarm(context: context, endpoint: endpoint, workers: config.workers, epochs: config.epochs)
+    let swarm = try WorkerSwarm(context: context, endpoint: endpoint, workers: config.workers, epochs: config.epochs, curve: curve)
     let pid = coordinator.processIdentifier, me = getpid()
     var cpu = (coordinator: CPUMeter(pid: pid), bench: CPUMeter(pid: me))
     swarm.onFirstTask = { cpu.coordinator.markStart(); cpu.bench.markStart() }

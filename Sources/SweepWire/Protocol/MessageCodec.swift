@@ -13,6 +13,11 @@ public enum ProtocolLimits {
     public static let frameCount = 3
     /// METRIC and RESULT: signature, command, body, payload.
     public static let payloadFrameCount = 4
+    /// The most parts a socket keeps of one message (`ZMQSocket.receiveMessage(maxParts:)`):
+    /// libzmq caps each frame's size, not their number, so a peer could otherwise make the
+    /// receiver hold millions of empty frames. One more on a ROUTER, for the routing id.
+    public static let maxParts = payloadFrameCount
+    public static let maxRoutedParts = 1 + payloadFrameCount
     /// Deepest nesting of arrays and objects in a body or a payload.
     public static let maxJSONDepth = JSONReader.maxDepth
 }
@@ -139,6 +144,13 @@ public enum MessageCodec {
         try decode(frames, from: 0)
     }
 
+    /// Decodes a message as a DEALER socket received it, capped at `maxParts`: a message with
+    /// more parts is refused by their count.
+    public static func decode(_ inbound: InboundMessage) throws(ProtocolError) -> Message {
+        guard inbound.droppedParts == 0 else { throw .wrongFrameCount(inbound.partCount, command: nil) }
+        return try decode(inbound.frames, from: 0)
+    }
+
     /// Decodes `frames[first...]`.
     private static func decode(_ frames: [[UInt8]], from first: Int) throws(ProtocolError) -> Message {
         try checkSize(frames, from: first)
@@ -174,6 +186,15 @@ public enum MessageCodec {
             let trialID = try f.string("trial_id"), attempt = try f.int("attempt")
             return .missing(MissingBody(trialID: trialID, attempt: attempt, epochs: try f.ints("epochs")))
         }
+    }
+
+    /// Decodes a message as a ROUTER socket received it, capped at `maxRoutedParts`: a message
+    /// with more parts is refused by their count, with the sender's routing id.
+    public static func decode(routed inbound: InboundMessage) throws(RoutedError) -> (identity: [UInt8], message: Message) {
+        guard inbound.droppedParts == 0 else {
+            throw RoutedError(identity: inbound.frames.first ?? [], error: .wrongFrameCount(inbound.partCount - 1, command: nil))
+        }
+        return try decode(routed: inbound.frames)
     }
 
     /// Decodes a message as a ROUTER receives it: the sender's identity, then the protocol

@@ -16,14 +16,18 @@ public final class ZAPHandler: Sendable {
     public static let endpoint = "inproc://zeromq.zap.01"
 
     public let directory: String
+    /// Keys admitted besides the folder's (`coordinator run`'s own local workers).
+    public let alsoAdmitted: Set<String>
     private let context: ZMQContext
     private let stopped = Atomic<Bool>(false)
     private let finished = Mutex<Bool>(false)
 
     /// Binds the handler's socket (on its own thread) before returning.
-    public init(context: ZMQContext, directory: String, log: @escaping @Sendable (String) -> Void) throws {
+    public init(context: ZMQContext, directory: String, alsoAdmitting: Set<String> = [],
+                log: @escaping @Sendable (String) -> Void) throws {
         self.context = context
         self.directory = directory
+        alsoAdmitted = alsoAdmitting
         let ready = DispatchSemaphore(value: 0)
         let failure = Mutex<(any Error)?>(nil)
         let thread = Thread { [self] in
@@ -83,7 +87,7 @@ public final class ZAPHandler: Sendable {
             return answer("400", "CURVE only")
         }
         let key = Self.z85(request[6])
-        guard AuthorizedKeys.read(directory, log: log).contains(key) else {
+        guard alsoAdmitted.contains(key) || AuthorizedKeys.read(directory, log: log).contains(key) else {
             log("refused a client at \(address): key \(key) is not in \(directory)")
             return answer("400", "key not authorised")
         }

@@ -96,27 +96,40 @@ public final class ZMQSocket {
     /// - Returns: nil if `dontWait` is set and no message is waiting (EAGAIN).
     ///   A blocking receive waits indefinitely: use a `Poller` with a timeout first.
     public func receive(dontWait: Bool = false) throws -> [[UInt8]]? {
+        try receiveMessage(dontWait: dontWait)?.frames
+    }
+
+    /// Receives one whole multipart message with what libzmq knows of its sender.
+    ///
+    /// `maxParts` caps what a hostile peer can make this process hold: libzmq limits each
+    /// frame (`setMaxMessageSize`) but not their number, so the parts beyond the cap are read
+    /// and dropped at once, and only counted (`InboundMessage.droppedParts`).
+    public func receiveMessage(dontWait: Bool = false, maxParts: Int = .max) throws -> InboundMessage? {
         let socket = try open("receive")
         var message = zmq_msg_t()
         zmq_msg_init(&message)
         defer { zmq_msg_close(&message) }
-        var frames: [[UInt8]] = []
+        var inbound = InboundMessage()
         while true {
             // The remaining parts of a message are already here, so only the first may wait.
-            let flags: Int32 = dontWait && frames.isEmpty ? ZMQ_DONTWAIT : 0
+            let first = inbound.frames.isEmpty && inbound.droppedParts == 0
+            let flags: Int32 = dontWait && first ? ZMQ_DONTWAIT : 0
             if zmq_msg_recv(&message, socket, flags) < 0 {
                 let code = zmq_errno()
                 if code == EINTR { continue }
-                if code == EAGAIN && frames.isEmpty { return nil }
+                if code == EAGAIN && first { return nil }
                 throw TransportError(code: code, operation: "receive")
             }
-            let size = zmq_msg_size(&message)
-            if let data = zmq_msg_data(&message), size > 0 {
-                frames.append(Array(UnsafeRawBufferPointer(start: data, count: size)))
+            // A ROUTER makes the routing-id frame itself: the metadata is on the frames after it.
+            if inbound.userID == nil, let user = zmq_msg_gets(&message, "User-Id") { inbound.userID = String(cString: user) }
+            if inbound.frames.count >= maxParts {
+                inbound.droppedParts += 1
+            } else if let data = zmq_msg_data(&message), zmq_msg_size(&message) > 0 {
+                inbound.frames.append(Array(UnsafeRawBufferPointer(start: data, count: zmq_msg_size(&message))))
             } else {
-                frames.append([])
+                inbound.frames.append([])
             }
-            if zmq_msg_more(&message) == 0 { return frames }
+            if zmq_msg_more(&message) == 0 { return inbound }
         }
     }
 
@@ -141,6 +154,13 @@ public final class ZMQSocket {
     public func setMaxMessageSize(_ bytes: Int) throws {
         var value = Int64(bytes)
         try setRaw(ZMQ_MAXMSGSIZE, &value, MemoryLayout<Int64>.size, "max message size")
+    }
+
+    /// ZMQ_HANDSHAKE_IVL: how long a new connection may take to finish its handshake (CURVE
+    /// and ZAP included) before libzmq closes it (0: for ever; libzmq's default is 30 s). A
+    /// peer that connects and says nothing holds a connection only this long.
+    public func setHandshakeInterval(milliseconds: Int) throws {
+        try setInt32(ZMQ_HANDSHAKE_IVL, milliseconds, "handshake interval")
     }
 
     /// ZMQ_RECONNECT_IVL: the first wait before reconnecting a lost `connect` (-1: never).
@@ -244,6 +264,20 @@ public final class ZMQSocket {
     private func setRaw(_ option: Int32, _ value: UnsafeRawPointer, _ size: Int, _ name: String) throws {
         try check(zmq_setsockopt(open(name), option, value, size), name)
     }
+}
+
+/// A received multipart message and what libzmq says about its sender.
+public struct InboundMessage {
+    public var frames: [[UInt8]] = []
+    /// The ZAP User-Id: under CURVE with `ZAPHandler`, the client's public key (Z85), the
+    /// identity it proved in the handshake. Nil without ZAP. A routing id, by contrast, is
+    /// whatever the client chose.
+    public var userID: String?
+    /// Parts beyond `maxParts`, read and dropped unstored.
+    public var droppedParts = 0
+
+    /// Every part the sender sent, kept or dropped.
+    public var partCount: Int { frames.count + droppedParts }
 }
 
 /// Sockets belong to one thread; this makes sending one to another a compile-time error.
