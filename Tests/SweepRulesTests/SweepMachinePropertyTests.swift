@@ -22,7 +22,7 @@ final class SweepMachinePropertyTests: XCTestCase {
         if seed % 3 == 0 {
             // Start some runs from a store a dead coordinator left behind.
             recovered[0] = Harness.trial("t1", epochs: 2, status: .running, attempts: 1,
-                                         history: [.init(attempt: 1, worker: "p0", outcome: nil, reason: nil)], stored: [1])
+                                         history: [.init(attempt: 1, worker: WorkerIdentity(name: "p0", key: "key-p0"), outcome: nil, reason: nil)], stored: [1])
         }
         var settings = Harness.settings
         settings.progressTimeout = 5
@@ -33,8 +33,21 @@ final class SweepMachinePropertyTests: XCTestCase {
         /// The attempts each peer was handed (what an honest-but-flaky worker would report on).
         var handed: [String: [TrialAttempt]] = [:]
 
+        /// Who each attempt was given to (or adopted by), and the key of the last message: a
+        /// result counts only from the key its attempt was given to.
+        var givenTo: [TrialAttempt: WorkerIdentity] = [:]
+        var lastKey: String?
+
         func record(_ h: inout Harness) {
-            for change in h.effects.changes { if case .finish(let a, _) = change { counted[a.trialID, default: 0] += 1 } }
+            for change in h.effects.changes {
+                switch change {
+                case .start(let a, let worker, _), .adopt(let a, let worker, _): givenTo[a] = worker
+                case .finish(let a, _):
+                    counted[a.trialID, default: 0] += 1
+                    XCTAssertEqual(givenTo[a]?.key, lastKey, "seed \(seed): \(a) finished by another key")
+                default: break
+                }
+            }
             for (peer, message) in h.effects.messages {
                 if case .task(let t) = message { handed[peer.description, default: []].append(TrialAttempt(trialID: t.trialID, attempt: t.attempt)) }
             }
@@ -48,17 +61,23 @@ final class SweepMachinePropertyTests: XCTestCase {
                 ?? TrialAttempt(trialID: trialIDs.randomElement(using: &rng)!, attempt: Int.random(in: 0...3, using: &rng))
             let target = Bool.random(using: &rng) ? someAttempt
                 : TrialAttempt(trialID: (trialIDs + ["zz"]).randomElement(using: &rng)!, attempt: Int.random(in: 1...4, using: &rng))
+            // Mostly the connection's own key; now and then another's, or none (a connection
+            // taken over, a forger), and now and then a HELLO under another peer's name.
+            let key: String? = Int.random(in: 0..<10, using: &rng) < 7 ? "key-\(peer)"
+                : [nil, "key-forger", "key-p0"].randomElement(using: &rng)!
+            let name = Int.random(in: 0..<4, using: &rng) == 0 ? peers.randomElement(using: &rng)! : peer
+            lastKey = key
             switch Int.random(in: 0..<13, using: &rng) {
-            case 0: h.hello(peer)
-            case 1: h.hello(peer, current: target)
-            case 2, 3: h.say(peer, .ready)
-            case 4, 5: h.metric(peer, target.trialID, attempt: target.attempt, epoch: Int.random(in: 0...3, using: &rng))
-            case 6: h.result(peer, target.trialID, attempt: target.attempt, epochs: Int.random(in: 0...3, using: &rng))
-            case 7: h.result(peer, target.trialID, attempt: target.attempt, epochs: 2, valAcc: -1)
-            case 8: h.say(peer, .fail(FailBody(trialID: target.trialID, attempt: target.attempt, reason: "r")))
-            case 9: h.say(peer, .disconnect(DisconnectBody(reason: "bye")))
+            case 0: h.hello(peer, name: name, key: key)
+            case 1: h.hello(peer, name: name, key: key, current: target)
+            case 2, 3: h.say(peer, .ready, key: key)
+            case 4, 5: h.metric(peer, target.trialID, attempt: target.attempt, epoch: Int.random(in: 0...3, using: &rng), key: key)
+            case 6: h.result(peer, target.trialID, attempt: target.attempt, epochs: Int.random(in: 0...3, using: &rng), key: key)
+            case 7: h.result(peer, target.trialID, attempt: target.attempt, epochs: 2, valAcc: -1, key: key)
+            case 8: h.say(peer, .fail(FailBody(trialID: target.trialID, attempt: target.attempt, reason: "r")), key: key)
+            case 9: h.say(peer, .disconnect(DisconnectBody(reason: "bye")), key: key)
             case 10: h.machine.handle(.unreachable(PeerID(peer), at: h.now), into: &h.effects)
-            case 11: h.say(peer, .heartbeat)
+            case 11: h.say(peer, .heartbeat, key: key)
             default: h.tick(after: Double.random(in: 0...2.5, using: &rng))
             }
             record(&h)
@@ -67,6 +86,7 @@ final class SweepMachinePropertyTests: XCTestCase {
 
         // Honest workers finish what is left.
         var rounds = 0
+        lastKey = nil
         for peer in ["h1", "h2"] { h.hello(peer); h.say(peer, .ready) }
         while !h.machine.isDone && rounds < 1000 {
             rounds += 1
