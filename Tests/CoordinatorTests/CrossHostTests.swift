@@ -101,6 +101,79 @@ final class CrossHostTests: XCTestCase {
         try assertTrainedAgain("B", sweep, store: store, since: wokeAt, linesBefore: linesBeforeWake)
     }
 
+    // MARK: - Keys
+
+    /// Host B's worker has a key not in `--authorized`, host C's has none (plain text): over
+    /// 10 s, while the listed worker on host D trains, neither gets a task. Then D's key file
+    /// is deleted and D is cut off for 1.5 s: its next connection is refused (the coordinator
+    /// logs D's key as not in the folder) and gets nothing. The control: with the file back, D
+    /// (restarted) gets work again and the sweep completes, from D's attempts only.
+    func testUnlistedPlainAndRemovedKeysGetNoWork() throws {
+        let net = try hosts(["A", "B", "C", "D"])
+        let (count, epochs) = (20, 4)
+        let sweep = try CrossHostSweep(net, spec: simulatedSweep(count: count, epochs: epochs))
+        let coordinator = try sweep.startCoordinator()
+        guard sweep.waitFor("the coordinator to listen", until: { sweep.log("coordinator").contains("listening on") }) else { return }
+        let unlisted = try sweep.keygen("unlisted", authorize: false)
+        let listed = try sweep.keygen("listed", authorize: true)
+        try sweep.startWorker(on: "B", key: unlisted)
+        try sweep.startWorker(on: "C", key: nil)
+        // One trial a second, so that D is still busy after the 10 s.
+        let d = try sweep.startWorker(on: "D", key: listed, simulate: 0.25)
+        Thread.sleep(forTimeInterval: 10)
+
+        var attempts = try sweep.store().attempts()
+        let hostB = net["B"].hostName, hostC = net["C"].hostName, hostD = net["D"].hostName
+        XCTAssertEqual(attempts.filter { $0.host == hostB || $0.host == hostC }.count, 0,
+                       "an unlisted or plain-text worker got a task: \(describe(attempts))")
+        XCTAssertEqual(sweep.trialLines("worker-B"), [], sweep.log("worker-B"))
+        XCTAssertEqual(sweep.trialLines("worker-C"), [], sweep.log("worker-C"))
+        for host in ["B", "C"] {
+            XCTAssertTrue(sweep.log("worker-\(host)").contains("cannot reach"),
+                          "the worker on \(host) should have tried and heard nothing:\n\(sweep.log("worker-\(host)"))")
+        }
+        let unlistedKey = try publicKey(unlisted)
+        XCTAssertTrue(sweep.log("coordinator").contains("key \(unlistedKey) is not in \(sweep.authorized)"), sweep.log("coordinator"))
+        XCTAssertGreaterThan(attempts.filter { $0.host == hostD }.count, 0, "the listed worker got no work: \(sweep.logs())")
+        XCTAssertLessThan(sweep.finishedCount(), count, "the sweep is over: nothing left to refuse")
+
+        // D's key leaves the folder; its connection lives on until it is cut off.
+        let listedKey = try publicKey(listed)
+        let refusal = "key \(listedKey) is not in \(sweep.authorized)"
+        XCTAssertFalse(sweep.log("coordinator").contains(refusal), "D refused before its key was removed")
+        try FileManager.default.removeItem(atPath: sweep.authorized + "/listed.key")
+        try net.cut("D")
+        let cutAt = Date().timeIntervalSince1970
+        let linesBeforeCut = sweep.lines("worker-D").count
+        Thread.sleep(forTimeInterval: 1.5)
+        try net.heal("D")
+        guard sweep.waitFor("D's next connection to be refused", timeout: 15, until: {
+            sweep.log("coordinator").contains(refusal)
+        }) else { return }
+        Thread.sleep(forTimeInterval: 2)
+        attempts = try sweep.store().attempts()
+        XCTAssertEqual(attempts.filter { $0.host == hostD && $0.started > cutAt }.count, 0,
+                       "D got a task with its key removed: \(describe(attempts))\n\(sweep.logs())")
+        XCTAssertEqual(Array(sweep.trialLines("worker-D").dropFirst(sweep.trialLines("worker-D", upTo: linesBeforeCut).count)), [],
+                       sweep.log("worker-D"))
+        XCTAssertTrue(d.isRunning, "D should be retrying, not gone")
+        XCTAssertLessThan(sweep.finishedCount(), count)
+
+        // The control: its key back, D (restarted, fast) gets the rest of the sweep.
+        try FileManager.default.copyItem(atPath: listed + ".key", toPath: sweep.authorized + "/listed.key")
+        kill(d.processIdentifier, SIGKILL)
+        _ = sweep.waitForExit(d, timeout: 10)
+        let restartedAt = Date().timeIntervalSince1970
+        let again = try sweep.startWorker(on: "D", key: listed, simulate: 0.02, log: "worker-D-again")
+        XCTAssertEqual(sweep.waitForExit(coordinator, timeout: 60), 0, sweep.logs())
+        XCTAssertEqual(sweep.waitForExit(again, timeout: 15), 0, sweep.logs())
+        let store = try sweep.store()
+        try assertEveryTrialOnce(store, trials: count, epochs: epochs, logs: sweep.logs())
+        attempts = try store.attempts()
+        XCTAssertEqual(Set(attempts.map(\.host)), [hostD], describe(attempts))
+        XCTAssertGreaterThan(attempts.filter { $0.started > restartedAt }.count, 0, describe(attempts))
+    }
+
     // MARK: - Helpers
 
     /// `host` trained after `time`: its log names a trial after line `linesBefore`, and the store
@@ -238,6 +311,16 @@ private final class CrossHostSweep {
     func waitForExit(_ p: Process, timeout: Double, file: StaticString = #filePath, line: UInt = #line) -> Int32? {
         cluster.waitForExit(p, timeout: timeout, file: file, line: line)
     }
+}
+
+/// The public key (Z85) of the key pair at `base`, as its .key file gives it.
+private func publicKey(_ base: String) throws -> String {
+    let text = try String(contentsOfFile: base + ".key", encoding: .utf8)
+    guard let line = text.split(separator: "\n").first(where: { $0.contains("public-key") }),
+          let open = line.firstIndex(of: "\""), let close = line.lastIndex(of: "\""), open < close else {
+        throw NetworkNamespaces.Failure("no public-key in \(base).key")
+    }
+    return String(line[line.index(after: open)..<close])
 }
 
 /// The state letter of /proc/PID/stat (R, S, T...).
