@@ -174,6 +174,51 @@ final class CrossHostTests: XCTestCase {
         XCTAssertGreaterThan(attempts.filter { $0.started > restartedAt }.count, 0, describe(attempts))
     }
 
+    // MARK: - The wire
+
+    /// tcpdump on host A's interface during a keyed sweep (coordinator on A, worker on B): the
+    /// capture holds encrypted CurveZMQ MESSAGEs and none of the protocol's text (signature,
+    /// command frames, body and payload keys). The same capture of an `--insecure` sweep holds
+    /// all of it: the control, so that the search can fail.
+    func testAKeyedSweepShowsNoProtocolTextOnTheWireAndAPlainOneDoes() throws {
+        guard let tcpdump = NetworkNamespaces.tool("tcpdump") else { throw XCTSkip("no tcpdump") }
+        let net = try hosts(["A", "B"])
+        func frame(_ command: String) -> [UInt8] { [0x01, UInt8(command.utf8.count)] + Array(command.utf8) }
+        let protocolText: [(String, [UInt8])] = [("signature VGS1", Array("VGS1".utf8))]
+            + ["HELLO", "READY", "TASK", "METRIC", "RESULT"].map { ("command frame \($0)", frame($0)) }
+            + ["\"trial_id\"", "\"worker_id\"", "\"val_acc\"", "\"train_loss\""].map { ("text \($0)", Array($0.utf8)) }
+        let alsoForbidden: [(String, [UInt8])] = ["ACK", "HEARTBEAT", "DISCONNECT"].map { ("command frame \($0)", frame($0)) }
+
+        var captures: [Bool: [UInt8]] = [:]
+        for keyed in [true, false] {
+            let sweep = try CrossHostSweep(net, spec: simulatedSweep(count: 3, epochs: 3), keyed: keyed)
+            let pcap = sweep.cluster.directory.appendingPathComponent("capture.pcap").path
+            // -Z root: Debian's tcpdump otherwise writes as user tcpdump, who cannot write here.
+            let capture = try net.launch(tcpdump, ["-i", net["A"].interface, "-U", "-Z", "root", "-w", pcap, "tcp port \(sweep.port)"],
+                                         on: "A", log: sweep.cluster.directory.appendingPathComponent("tcpdump.log"))
+            guard sweep.waitFor("tcpdump to capture", until: { sweep.log("tcpdump").contains("listening on") }) else { return }
+            let coordinator = try sweep.startCoordinator()
+            let worker = try sweep.startWorker(on: "B", key: keyed ? sweep.keygen("b", authorize: true) : nil)
+            XCTAssertEqual(sweep.waitForExit(coordinator, timeout: 30), 0, sweep.logs())
+            XCTAssertEqual(sweep.waitForExit(worker, timeout: 15), 0, sweep.logs())
+            XCTAssertEqual(try sweep.store().trials().filter { $0.status == .ok }.count, 3, sweep.logs())
+            kill(capture.processIdentifier, SIGINT)
+            XCTAssertEqual(sweep.waitForExit(capture, timeout: 10), 0, sweep.log("tcpdump"))
+            captures[keyed] = try [UInt8](Data(contentsOf: URL(fileURLWithPath: pcap)))
+        }
+        let keyed = try XCTUnwrap(captures[true]), plain = try XCTUnwrap(captures[false])
+        // The keyed capture saw the sweep: a CURVE greeting and an encrypted MESSAGE per message.
+        XCTAssertTrue(contains(keyed, Array("CURVE".utf8)), "no CURVE greeting in \(keyed.count) bytes")
+        let messages = occurrences(keyed, [0x07] + Array("MESSAGE".utf8))
+        XCTAssertGreaterThanOrEqual(messages, 20, "the keyed capture missed the sweep: \(messages) CurveZMQ MESSAGEs")
+        for (what, needle) in protocolText + alsoForbidden {
+            XCTAssertFalse(contains(keyed, needle), "the keyed capture shows \(what)")
+        }
+        for (what, needle) in protocolText {
+            XCTAssertTrue(contains(plain, needle), "the plain-text capture (the control) lacks \(what)")
+        }
+    }
+
     // MARK: - Helpers
 
     /// `host` trained after `time`: its log names a trial after line `linesBefore`, and the store
@@ -334,3 +379,15 @@ private func describe(_ attempts: [AttemptRecord]) -> String {
     attempts.map { "\($0.trialID)#\($0.attempt) by \($0.worker) on \($0.host): \($0.outcome?.rawValue ?? "open") \($0.reason ?? "")" }
         .joined(separator: "; ")
 }
+
+private func occurrences(_ haystack: [UInt8], _ needle: [UInt8]) -> Int {
+    guard !needle.isEmpty, haystack.count >= needle.count else { return 0 }
+    var n = 0, i = 0
+    let first = needle[0], last = haystack.count - needle.count
+    while i <= last {
+        if haystack[i] == first && haystack[i..<(i + needle.count)].elementsEqual(needle) { n += 1; i += needle.count } else { i += 1 }
+    }
+    return n
+}
+
+private func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool { occurrences(haystack, needle) > 0 }
