@@ -334,8 +334,8 @@ public struct SweepMachine: Sendable {
         lastTick = now
         let silence = settings.heartbeatInterval * Double(settings.liveness)
         for (id, peer) in peers where now - peer.lastHeard > silence {
-            effects.notes.append("worker \(peer.identity) silent for \(silence) s: presumed lost")
-            drop(id, reason: "worker went silent for \(silence) s", at: now, &effects)
+            effects.notes.append("worker \(peer.identity) silent for \(secondsText(silence)) s: presumed lost")
+            drop(id, reason: "worker went silent for \(secondsText(silence)) s", at: now, &effects)
         }
         for trialID in Array(leases.keys) {
             // Re-read: a loss above may have handed this trial out again already.

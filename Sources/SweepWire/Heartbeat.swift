@@ -48,3 +48,11 @@ public struct Backoff: Sendable {
 
     public mutating func reset() { next = initial }
 }
+
+/// Seconds for a log line, to a tenth: `3`, `0.6`, `1.5` (never `0.6000000000000001`).
+public func secondsText(_ x: Double) -> String {
+    guard x.isFinite else { return "\(x)" }
+    let tenths = Int((x * 10).rounded())
+    let sign = tenths < 0 ? "-" : ""
+    return tenths % 10 == 0 ? "\(tenths / 10)" : "\(sign)\(abs(tenths) / 10).\(abs(tenths) % 10)"
+}

@@ -99,9 +99,9 @@ final class SweepWorker {
             if heartbeat.isExpired(at: now) {
                 let delay = backoff.take()
                 if heardSinceConnect {
-                    log("coordinator silent for \(Self.seconds(heartbeat.interval * Double(heartbeat.liveness))) s; reconnecting in \(Self.seconds(delay)) s")
+                    log("coordinator silent for \(secondsText(heartbeat.interval * Double(heartbeat.liveness))) s; reconnecting in \(secondsText(delay)) s")
                 } else {
-                    log("cannot reach \(options.endpoint) (no answer for \(Self.seconds(now.timeIntervalSince(lastHeard))) s); retrying in \(Self.seconds(delay)) s")
+                    log("cannot reach \(options.endpoint) (no answer for \(secondsText(now.timeIntervalSince(lastHeard))) s); retrying in \(secondsText(delay)) s")
                 }
                 // Close first: left open, the socket would reconnect by itself while we sleep,
                 // deliver the HELLO it holds, and the coordinator would take the silence that
@@ -124,7 +124,7 @@ final class SweepWorker {
         guard silence >= limit else { return nil }
         runner?.cancel()
         let what = heardSinceConnect ? "no word from the coordinator at \(options.endpoint)" : "cannot reach \(options.endpoint)"
-        log("\(what) (no answer for \(Self.seconds(silence)) s); giving up (--give-up-after \(Self.seconds(limit)))")
+        log("\(what) (no answer for \(secondsText(silence)) s); giving up (--give-up-after \(secondsText(limit)))")
         return .unreachable
     }
 
@@ -338,13 +338,6 @@ final class SweepWorker {
 
     private func log(_ text: String) {
         FileHandle.standardError.write(Data("[worker] \(text)\n".utf8))
-    }
-
-    /// Seconds for a log line: `3`, `0.6`, `1.5`.
-    static func seconds(_ x: Double) -> String {
-        guard x.isFinite else { return "\(x)" }
-        let tenths = (x * 10).rounded()
-        return tenths.truncatingRemainder(dividingBy: 10) == 0 ? String(Int(tenths / 10)) : String(format: "%.1f", tenths / 10)
     }
 
     /// Epoch numbers as ranges, ascending: `1-3, 7`.

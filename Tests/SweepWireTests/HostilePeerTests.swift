@@ -115,3 +115,13 @@ final class HostilePeerTests: XCTestCase {
         XCTAssertEqual(try events(key: listed, serverKey: server.publicKey), [.accepted(endpoint: endpoint)])
     }
 }
+
+final class SecondsTextTests: XCTestCase {
+    func testSecondsAreWrittenToATenth() {
+        XCTAssertEqual(secondsText(0.2 * 3), "0.6")
+        XCTAssertEqual(secondsText(3), "3")
+        XCTAssertEqual(secondsText(1.46), "1.5")
+        XCTAssertEqual(secondsText(-0.25), "-0.3")
+        XCTAssertEqual(secondsText(.infinity), "inf")
+    }
+}
