@@ -35,6 +35,10 @@ final class CoordinatorServer {
     private let socket: ZMQSocket
     /// Admits only authorised keys, when the server runs CURVE.
     private let zap: ZAPHandler?
+    /// The ROUTER's handshakes, when it runs CURVE: a plain-text client or a wrong server key
+    /// never reaches ZAP, and would otherwise leave no trace here.
+    private let monitor: SocketMonitor?
+    private var failedHandshakes = 0
     /// The endpoint actually bound (with the port filled in when asked for `:*`).
     let endpoint: String
 
@@ -83,6 +87,7 @@ final class CoordinatorServer {
         try socket.setMaxMessageSize(ProtocolLimits.maxMessageBytes)
         try socket.setRouterMandatory(true)
         try socket.setRouterHandover(true)
+        monitor = options.security == nil ? nil : try SocketMonitor(watching: socket, context: context)
         try socket.bind(options.endpoint)
         endpoint = try socket.lastEndpoint
         for t in try store.trials() where t.status.hasResult { noteBest(t.id, t.metric(sweep.metric)) }
@@ -99,7 +104,7 @@ final class CoordinatorServer {
     /// notice that its local workers all died). A storage error stops the loop (thrown).
     func run(check: () throws -> Void = {}) throws {
         Self.log("sweep '\(sweep.name)': \(machine.queuedCount) trial(s) to run, \(machine.finishedCount) already finished; listening on \(endpoint)")
-        let poller = Poller([socket])
+        let poller = Poller([socket] + (monitor.map { [$0.socket] } ?? []))
         while !machine.isDone {
             _ = try poller.poll(timeoutMilliseconds: 100)
             try turn()
@@ -112,6 +117,7 @@ final class CoordinatorServer {
             try turn()
         }
         zap?.stop()
+        monitor?.close()
     }
 
     /// One turn of the loop: read what waits, let the machine decide, commit, then send.
@@ -124,7 +130,19 @@ final class CoordinatorServer {
         }
         machine.handle(.tick(at: now), into: &effects)
         try commitAndSend()
+        try noteHandshakes()
         showProgress()
+    }
+
+    /// Logs handshakes that broke off (ZAP logs its own refusals), the first ten and then
+    /// every hundredth.
+    private func noteHandshakes() throws {
+        for case .failed(let detail, _) in try monitor?.events() ?? [] {
+            failedHandshakes += 1
+            if failedHandshakes <= 10 || failedHandshakes % 100 == 0 {
+                Self.log("a client failed the CURVE handshake (#\(failedHandshakes)): \(detail); a worker without --key, or with the wrong --server-key")
+            }
+        }
     }
 
     private func handle(_ inbound: InboundMessage, at now: Double) {

@@ -21,6 +21,11 @@ final class KeyedSweepTests: XCTestCase {
         Thread.sleep(forTimeInterval: 3)
         XCTAssertEqual(try cluster.store().attempts().count, 0, "no task for an unlisted key, a wrong server key or plain text")
         XCTAssertTrue(cluster.log("coordinator").contains("is not in \(authorized)"), cluster.log("coordinator"))
+        // Plain text and a wrong server key never reach ZAP: the handshake events tell both sides.
+        XCTAssertTrue(cluster.log("coordinator").contains("failed the CURVE handshake"), cluster.log("coordinator"))
+        XCTAssertTrue(cluster.log("plain").contains("the handshake with \(cluster.endpoint) failed"), cluster.log("plain"))
+        XCTAssertTrue(cluster.log("wrongserver").contains("the handshake with \(cluster.endpoint) failed"), cluster.log("wrongserver"))
+        XCTAssertTrue(cluster.log("unlisted").contains("refused this worker's key"), cluster.log("unlisted"))
         let good = try cluster.startWorker(extra: ["--key", listed + ".key_secret"] + serverKey, log: "listed")
         XCTAssertEqual(cluster.waitForExit(coordinator, timeout: 30), 0, cluster.log("coordinator"))
         XCTAssertEqual(cluster.waitForExit(good, timeout: 10), 0)
