@@ -24,6 +24,8 @@ public enum StoreChange: Equatable, Sendable {
     case endAttempt(TrialAttempt, AttemptOutcome, reason: String, trial: TrialStatus, message: String)
     /// After a restart: the attempt that was running ends `interrupted`, its trial is queued.
     case interrupt(TrialAttempt)
+    /// A trial a `TrialSource` made (random and bayes sweeps), registered queued at `ordinal`.
+    case create(NewTrial, ordinal: Int)
 }
 
 /// A trial as the store holds it, to rebuild the rules' state after a restart.
@@ -40,9 +42,11 @@ public struct RecoveredTrial: Sendable, Equatable {
     /// The epochs stored for the attempt that was running (`status == .running`), so the
     /// worker that brings it back only resends what is missing.
     public var storedEpochs: Set<Int>
+    /// The sweep metric's value once finished (nil: none), for a `TrialSource`.
+    public var objective: Double?
 
     public init(id: String, parameters: [TaskBody.Parameter], epochBudget: Int, status: TrialStatus,
-                attempts: Int, history: [PastAttempt] = [], storedEpochs: Set<Int> = []) {
+                attempts: Int, history: [PastAttempt] = [], storedEpochs: Set<Int> = [], objective: Double? = nil) {
         self.id = id
         self.parameters = parameters
         self.epochBudget = epochBudget
@@ -50,6 +54,7 @@ public struct RecoveredTrial: Sendable, Equatable {
         self.attempts = attempts
         self.history = history
         self.storedEpochs = storedEpochs
+        self.objective = objective
     }
 
     /// One attempt row: who ran it and how it ended (nil: still open when the coordinator died).

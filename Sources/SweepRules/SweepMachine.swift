@@ -47,6 +47,8 @@ public struct SweepMachine: Sendable {
         public var threadsPerTrial = 0
         /// The worker version accepted in HELLO.
         public var version = vgsweepVersion
+        /// What the sweep ranks by: the objective a `TrialSource` is told.
+        public var metric = Metric()
 
         public init() {}
     }
@@ -79,15 +81,28 @@ public struct SweepMachine: Sendable {
     private var lastTick = -Double.infinity
     public private(set) var finishedCount = 0
     public private(set) var failedCount = 0
+    /// Makes the trials of random and bayes sweeps as workers ask (nil: every trial exists).
+    private let source: (any TrialSource)?
+    /// Every trial in order of creation, as the source sees them; `sourced[id]` is its index.
+    private var history: [SourcedTrial] = []
+    private var sourced: [String: Int] = [:]
+    /// The source said it has nothing more to offer.
+    private var sourceExhausted = false
 
     /// A machine for the trials of a store, as the store holds them (a fresh sweep, or one
     /// whose coordinator died): trials that were running end `interrupted` and wait for their
     /// workers for `adoptionGrace`.
-    public init(trials recovered: [RecoveredTrial], settings: Settings = Settings(), now: Double,
-                effects: inout Effects) {
+    public init(trials recovered: [RecoveredTrial], settings: Settings = Settings(), source: (any TrialSource)? = nil,
+                now: Double, effects: inout Effects) {
         self.settings = settings
+        self.source = source
         graceEnds = now + settings.adoptionGrace
         for r in recovered {
+            if source != nil {
+                sourced[r.id] = history.count
+                history.append(SourcedTrial(id: r.id, parameters: r.parameters,
+                                            objective: r.status.isFinished ? r.objective ?? .nan : nil))
+            }
             var trial = Trial(parameters: r.parameters, budget: r.epochBudget, status: r.status, attempts: r.attempts)
             for past in r.history {
                 holders[TrialAttempt(trialID: r.id, attempt: past.attempt)] = past.worker
@@ -119,10 +134,13 @@ public struct SweepMachine: Sendable {
 
     // MARK: - What the coordinator shows
 
-    /// Every trial has finished (with a result, or failed for good).
-    public var isDone: Bool { finishedCount == trials.count }
+    /// Every trial has finished (with a result, or failed for good), and no more will be made.
+    public var isDone: Bool { finishedCount == trials.count && !canCreate }
     public var runningCount: Int { leases.count }
-    public var queuedCount: Int { trials.count - finishedCount - leases.count }
+    /// Trials waiting for a worker, with those a source has yet to make.
+    public var queuedCount: Int { trials.count - finishedCount - leases.count + (canCreate ? source!.budget - trials.count : 0) }
+    /// A source may still make trials.
+    private var canCreate: Bool { source.map { !sourceExhausted && trials.count < $0.budget } ?? false }
     public var workerCount: Int { peers.count }
     public var registeredPeers: [PeerID] { Array(peers.keys) }
     public func lease(of trialID: String) -> (attempt: Int, peer: PeerID)? {
@@ -276,6 +294,7 @@ public struct SweepMachine: Sendable {
         finishedCount += 1
         effects.changes.append(.finish(attempt, outcome))
         effects.finished.append((r.trialID, outcome))
+        tellSource(r.trialID, outcome.value(of: settings.metric.name))
         send(.ack(attempt), to: id, at: now, &effects)
         finishIfDone(at: now, &effects)
     }
@@ -363,7 +382,7 @@ public struct SweepMachine: Sendable {
 
     /// Hands queued trials to the peers waiting for one, in the order they asked.
     private mutating func dispatch(at now: Double, _ effects: inout Effects) {
-        while !queue.isEmpty, let id = ready.first {
+        while let id = ready.first, !queue.isEmpty || create(&effects) {
             ready.removeFirst()
             guard let peer = peers[id], peer.ready, peer.lease == nil else { continue }
             let trialID = queue.removeFirst()
@@ -380,6 +399,29 @@ public struct SweepMachine: Sendable {
             send(.task(TaskBody(trialID: trialID, attempt: attempt, parameters: trials[trialID]!.parameters,
                                 threads: settings.threadsPerTrial)), to: id, at: now, &effects)
         }
+    }
+
+    /// Asks the source for a trial and queues it; false when it has none (then the sweep may be
+    /// done: everyone is told once the last trial finishes).
+    private mutating func create(_ effects: inout Effects) -> Bool {
+        guard let source, canCreate else { return false }
+        guard let new = source.next(after: history), trials[new.id] == nil else {
+            sourceExhausted = true
+            effects.notes.append("the sweep's search has no more trials to suggest (\(trials.count) made)")
+            return false
+        }
+        trials[new.id] = Trial(parameters: new.parameters, budget: new.epochBudget, status: .queued, attempts: 0)
+        sourced[new.id] = history.count
+        effects.changes.append(.create(new, ordinal: history.count))
+        history.append(SourcedTrial(id: new.id, parameters: new.parameters, objective: nil))
+        queue.append(new.id)
+        return true
+    }
+
+    /// A trial made by the source has ended: the source sees its objective from now on.
+    private mutating func tellSource(_ trialID: String, _ objective: Double?) {
+        guard let index = sourced[trialID] else { return }
+        history[index].objective = objective ?? .nan
     }
 
     /// The peer is gone (silent, left, unreachable, another version): its lease is lost.
@@ -419,6 +461,7 @@ public struct SweepMachine: Sendable {
         if exhausted {
             finishedCount += 1
             failedCount += 1
+            tellSource(trialID, nil)
             effects.notes.append("trial \(trialID) failed after \(trials[trialID]!.strikes) strikes; last: \(reason)")
             finishIfDone(at: now, &effects)
         } else {

@@ -142,6 +142,7 @@ public final class SweepStore {
     public func recoveredTrials() throws(StoreError) -> [RecoveredTrial] {
         try access {
             try pool.read { db in
+                let metric = try SweepRecord.fetchOne(db)?.metric ?? .testAcc
                 let trials = try StoredTrial.order(Column("ordinal")).fetchAll(db)
                 var history: [String: [RecoveredTrial.PastAttempt]] = [:]
                 for a in try AttemptRecord.order(Column("trial_id"), Column("attempt")).fetchAll(db) {
@@ -157,7 +158,7 @@ public final class SweepStore {
                     return RecoveredTrial(
                         id: t.id, parameters: t.parameters.map { TaskBody.Parameter($0.name, $0.value) },
                         epochBudget: epochBudget(of: pairs) ?? 0, status: t.status, attempts: t.attempts,
-                        history: history[t.id] ?? [], storedEpochs: epochs[t.id] ?? [])
+                        history: history[t.id] ?? [], storedEpochs: epochs[t.id] ?? [], objective: t.metric(metric))
                 }
             }
         }
@@ -219,6 +220,10 @@ public final class SweepStore {
                             WHERE trial_id = ? AND attempt = ?
                             """, [now, a.trialID, a.attempt])
                         try run("UPDATE trial SET status = 'queued', worker = NULL, host = NULL WHERE id = ?", [a.trialID])
+                    case .create(let t, let ordinal):
+                        try StoredTrial(id: t.id, configID: t.configID, name: "", ordinal: ordinal,
+                                        parameters: t.parameters.map { Pair($0.key, $0.value) },
+                                        swept: t.swept.map { Pair($0.key, $0.value) }).insert(db)
                     }
                 }
             }

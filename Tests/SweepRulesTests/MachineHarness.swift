@@ -11,9 +11,9 @@ struct Harness {
     /// Everything the machine asked for since the last `take()`.
     var effects = Effects()
 
-    init(trials: [RecoveredTrial], settings: SweepMachine.Settings = Harness.settings) {
+    init(trials: [RecoveredTrial], settings: SweepMachine.Settings = Harness.settings, source: (any TrialSource)? = nil) {
         var effects = Effects()
-        machine = SweepMachine(trials: trials, settings: settings, now: 0, effects: &effects)
+        machine = SweepMachine(trials: trials, settings: settings, source: source, now: 0, effects: &effects)
         self.effects = effects
     }
 

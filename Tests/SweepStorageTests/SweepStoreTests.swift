@@ -236,6 +236,29 @@ final class SweepStoreTests: XCTestCase {
 
     /// `recoveredTrials()` gives every trial with its whole history, and for a running trial
     /// the epochs stored for its current attempt only.
+    /// A trial made on demand (random and bayes sweeps) is registered by the turn that makes
+    /// it, and comes back after a restart with its objective once finished.
+    func testACreatedTrialIsStoredAndRecoveredWithItsObjective() throws {
+        var store: SweepStore? = try SweepStore(path: path())
+        try store!.register(sweep(), trials: [])
+        let new = NewTrial(id: "n0", configID: "c0", parameters: [.init("epochs", "1"), .init("seed", "7")],
+                           swept: [.init("seed", "7")], epochBudget: 1)
+        try store!.apply([.create(new, ordinal: 0), .start(attempt("n0", 1), worker: "w", host: "h"),
+                          .metric(attempt("n0", 1), epoch: 1, report: "{}"),
+                          .finish(attempt("n0", 1), try TrialOutcome(json: Self.result(epochs: 1), epochBudget: 1))])
+        store = nil
+        store = try SweepStore(path: path())
+        let trial = try XCTUnwrap(try store!.trials().first)
+        XCTAssertEqual([trial.id, trial.configID], ["n0", "c0"])
+        XCTAssertEqual(trial.ordinal, 0)
+        XCTAssertEqual(trial.swept, [Pair("seed", "7")])
+        let recovered = try XCTUnwrap(try store!.recoveredTrials().first)
+        XCTAssertEqual(recovered.parameters, new.parameters)
+        XCTAssertEqual(recovered.status, .ok)
+        XCTAssertNotNil(recovered.objective)
+        XCTAssertEqual(recovered.objective, trial.metric(try store!.sweep()!.metric))
+    }
+
     func testRecoveredTrialsCarryTheirHistoryAndTheOpenAttemptsEpochs() throws {
         var store: SweepStore? = try SweepStore(path: path())
         try store!.register(sweep(), trials: [trial("t1", ordinal: 0, epochs: 5), trial("t2", ordinal: 1, epochs: 3),
