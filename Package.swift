@@ -68,6 +68,9 @@ let package = Package(
         .target(
             name: "SweepStorage",
             dependencies: ["SweepSchema", "SweepRules", .product(name: "GRDB", package: "GRDB.swift")]),
+        /// Samplers that propose the next trial from the finished ones (TPE, random): pure
+        /// values, no I/O; MLPKit only for its seeded `Xoshiro256`.
+        .target(name: "SweepSearch", dependencies: ["MLPKit"]),
         /// Results as CSV, the ranking as text, report.html.
         .target(name: "SweepReport", dependencies: ["SweepSchema", "SweepStorage"]),
         .executableTarget(
@@ -86,12 +89,14 @@ let package = Package(
             name: "MLPBench",
             dependencies: ["MLPKit"],
             path: "benchmarks/MLPBench"),
+        .executableTarget(name: "TPEBench", dependencies: ["SweepSearch"], path: "benchmarks/TPEBench"),
         .executableTarget(name: "SweepBench", dependencies: ["SweepWire", "SweepSchema"], path: "benchmarks/SweepBench"),
         .testTarget(name: "MLPKitTests", dependencies: ["MLPKit"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CZMQ"]),
         .testTarget(name: "SweepWireTests", dependencies: ["SweepWire", "MLPKit", "CZMQ"]),
         .testTarget(name: "SweepFileTests", dependencies: ["SweepFile"]),
         .testTarget(name: "SweepRulesTests", dependencies: ["SweepRules", "MLPKit"]),
+        .testTarget(name: "SweepSearchTests", dependencies: ["SweepSearch", "MLPKit"]),
         .testTarget(name: "SweepStorageTests", dependencies: ["SweepStorage"]),
         .testTarget(name: "SweepReportTests", dependencies: ["SweepReport", "SweepStorage", "SweepFile"]),
         // Real coordinator and worker processes; depending on the targets makes sure they are built.
