@@ -195,8 +195,9 @@ final class CoordinatorServer {
 
     private func showProgress(force: Bool = false) {
         guard options.showProgress else { return }
-        let counts = StatusCounts(done: machine.finishedCount - machine.failedCount, running: machine.runningCount,
-                                  queued: machine.queuedCount, failed: machine.failedCount, meanSeconds: trialSeconds.mean)
+        let counts = StatusCounts(done: machine.finishedCount - machine.failedCount - machine.stoppedCount, running: machine.runningCount,
+                                  queued: machine.queuedCount, failed: machine.failedCount, stopped: machine.stoppedCount,
+                                  meanSeconds: trialSeconds.mean)
         let (best, metric, workers) = (best, sweep.metric, machine.workerCount)
         progress.show(counts: counts, force: force) { ProgressLine.text(counts, best: best, metric: metric, workers: workers) }
     }

@@ -11,7 +11,9 @@ struct ProgressLine {
     private var lastCounts: StatusCounts?
 
     static func text(_ c: StatusCounts, best: (id: String, value: Double)?, metric: Metric.Name, workers: Int) -> String {
-        var line = "done \(c.done)/\(c.total)  running \(c.running)  queued \(c.queued)  failed \(c.failed)  workers \(workers)"
+        var line = "done \(c.done)/\(c.total)  running \(c.running)  queued \(c.queued)  failed \(c.failed)"
+        if c.stopped > 0 { line += "  stopped \(c.stopped)" }
+        line += "  workers \(workers)"
         if let best { line += String(format: "  best %@ %.4f (%@)", metric.rawValue, best.value, best.id) }
         if let mean = c.meanSeconds, workers > 0, c.queued + c.running > 0 {
             let remaining = mean * Double(c.queued + c.running) / Double(workers)

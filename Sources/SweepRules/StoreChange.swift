@@ -26,6 +26,22 @@ public enum StoreChange: Equatable, Sendable {
     case interrupt(TrialAttempt)
     /// A trial a `TrialSource` made (random and bayes sweeps), registered queued at `ordinal`.
     case create(NewTrial, ordinal: Int)
+    /// An `early_terminate` rule stopped the attempt: it ends `stopped` with `reason`, and the
+    /// trial ends `stopped` with the numbers of its last stored epoch.
+    case stop(TrialAttempt, reason: String, last: LastEpoch)
+}
+
+/// What a stopped trial keeps of its last epoch: the numbers it ranks by.
+public struct LastEpoch: Sendable, Equatable {
+    public var epoch: Int
+    public var valAcc: Double?
+    public var trainLoss: Double?
+
+    public init(epoch: Int, valAcc: Double?, trainLoss: Double?) {
+        self.epoch = epoch
+        self.valAcc = valAcc
+        self.trainLoss = trainLoss
+    }
 }
 
 /// A trial as the store holds it, to rebuild the rules' state after a restart.

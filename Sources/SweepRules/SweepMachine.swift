@@ -81,6 +81,8 @@ public struct SweepMachine: Sendable {
     private var lastTick = -Double.infinity
     public private(set) var finishedCount = 0
     public private(set) var failedCount = 0
+    /// Finished trials an `early_terminate` rule stopped (counted in `finishedCount` too).
+    public private(set) var stoppedCount = 0
     /// Makes the trials of random and bayes sweeps as workers ask (nil: every trial exists).
     private let source: (any TrialSource)?
     /// Every trial in order of creation, as the source sees them; `sourced[id]` is its index.
@@ -124,6 +126,9 @@ public struct SweepMachine: Sendable {
                 }
             case .ok, .diverged:
                 finishedCount += 1
+            case .stopped:
+                finishedCount += 1
+                stoppedCount += 1
             case .failed:
                 finishedCount += 1
                 failedCount += 1
@@ -468,6 +473,25 @@ public struct SweepMachine: Sendable {
             queue.prepend(trialID)
             dispatch(at: now, &effects)
         }
+    }
+
+    /// An `early_terminate` rule ended `trialID`: the trial ends `stopped` with its last
+    /// epoch's numbers (`objective` is the metric's among them), and its worker is told to stop.
+    /// The worker's RESULT for it (cancelled) is then acknowledged as a superseded attempt.
+    private mutating func stop(_ trialID: String, reason: String, last: LastEpoch, objective: Double?, at now: Double,
+                               _ effects: inout Effects) {
+        guard let lease = leases.removeValue(forKey: trialID) else { return }
+        peers[lease.peer]?.lease = nil
+        let attempt = TrialAttempt(trialID: trialID, attempt: lease.attempt)
+        trials[trialID]!.status = .stopped
+        trials[trialID]!.adoptable = nil
+        finishedCount += 1
+        stoppedCount += 1
+        effects.changes.append(.stop(attempt, reason: reason, last: last))
+        effects.notes.append("trial \(trialID) stopped: \(reason)")
+        if peers[lease.peer] != nil { send(.cancel(attempt), to: lease.peer, at: now, &effects) }
+        tellSource(trialID, objective)
+        finishIfDone(at: now, &effects)
     }
 
     private mutating func finishIfDone(at now: Double, _ effects: inout Effects) {

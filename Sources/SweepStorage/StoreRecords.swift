@@ -149,15 +149,17 @@ public struct MetricRecord: Codable, Equatable, Sendable, FetchableRecord, Persi
 
 /// Trials per status, for the live line and `coordinator status`.
 public struct StatusCounts: Equatable, Sendable {
-    public var done = 0, running = 0, queued = 0, failed = 0
+    /// Ended with a result (ok or diverged); `stopped` early by a rule are apart.
+    public var done = 0, running = 0, queued = 0, failed = 0, stopped = 0
     public var meanSeconds: Double?
-    public var total: Int { done + running + queued + failed }
+    public var total: Int { done + running + queued + failed + stopped }
 
-    public init(done: Int = 0, running: Int = 0, queued: Int = 0, failed: Int = 0, meanSeconds: Double? = nil) {
+    public init(done: Int = 0, running: Int = 0, queued: Int = 0, failed: Int = 0, stopped: Int = 0, meanSeconds: Double? = nil) {
         self.done = done
         self.running = running
         self.queued = queued
         self.failed = failed
+        self.stopped = stopped
         self.meanSeconds = meanSeconds
     }
 }

@@ -220,6 +220,14 @@ public final class SweepStore {
                             WHERE trial_id = ? AND attempt = ?
                             """, [now, a.trialID, a.attempt])
                         try run("UPDATE trial SET status = 'queued', worker = NULL, host = NULL WHERE id = ?", [a.trialID])
+                    case .stop(let a, let reason, let last):
+                        try run("UPDATE attempt SET ended = ?, outcome = 'stopped', reason = ? WHERE trial_id = ? AND attempt = ?",
+                                [now, reason, a.trialID, a.attempt])
+                        try run("""
+                            UPDATE trial SET status = 'stopped', finished = ?, epochs = ?, val_acc = ?, train_loss = ?,
+                                message = ?, worker = NULL, host = NULL
+                            WHERE id = ?
+                            """, [now, last.epoch, last.valAcc, last.trainLoss, reason, a.trialID])
                     case .create(let t, let ordinal):
                         try StoredTrial(id: t.id, configID: t.configID, name: "", ordinal: ordinal,
                                         parameters: t.parameters.map { Pair($0.key, $0.value) },
@@ -242,6 +250,7 @@ public final class SweepStore {
                     case .queued?: c.queued = n
                     case .running?: c.running = n
                     case .failed?: c.failed = n
+                    case .stopped?: c.stopped = n
                     case .ok?, .diverged?, nil: c.done += n
                     }
                 }
