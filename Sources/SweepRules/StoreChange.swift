@@ -60,9 +60,13 @@ public struct RecoveredTrial: Sendable, Equatable {
     public var storedEpochs: Set<Int>
     /// The sweep metric's value once finished (nil: none), for a `TrialSource`.
     public var objective: Double?
+    /// The epoch reports of its last attempt, in epoch order, when the sweep has
+    /// `early_terminate` rules (they judge each trial against the others' epochs).
+    public var reports: [String]
 
     public init(id: String, parameters: [TaskBody.Parameter], epochBudget: Int, status: TrialStatus,
-                attempts: Int, history: [PastAttempt] = [], storedEpochs: Set<Int> = [], objective: Double? = nil) {
+                attempts: Int, history: [PastAttempt] = [], storedEpochs: Set<Int> = [], objective: Double? = nil,
+                reports: [String] = []) {
         self.id = id
         self.parameters = parameters
         self.epochBudget = epochBudget
@@ -71,6 +75,7 @@ public struct RecoveredTrial: Sendable, Equatable {
         self.history = history
         self.storedEpochs = storedEpochs
         self.objective = objective
+        self.reports = reports
     }
 
     /// One attempt row: who ran it and how it ended (nil: still open when the coordinator died).

@@ -139,7 +139,9 @@ public final class SweepStore {
 
     /// Every trial with its attempts, and for a running one the epochs stored for its open
     /// attempt: what `SweepMachine` is rebuilt from after a restart.
-    public func recoveredTrials() throws(StoreError) -> [RecoveredTrial] {
+    /// `withReports`: also every epoch report of each trial's last attempt, in epoch order (for
+    /// the `early_terminate` rules, which judge a trial against the others' epochs).
+    public func recoveredTrials(withReports: Bool = false) throws(StoreError) -> [RecoveredTrial] {
         try access {
             try pool.read { db in
                 let metric = try SweepRecord.fetchOne(db)?.metric ?? .testAcc
@@ -153,12 +155,20 @@ public final class SweepStore {
                     SELECT m.trial_id, m.epoch FROM metric m JOIN trial t ON t.id = m.trial_id
                     WHERE t.status = 'running' AND m.attempt = t.attempts
                     """) { epochs[row["trial_id"], default: []].insert(row["epoch"]) }
+                var reports: [String: [String]] = [:]
+                if withReports {
+                    for row in try Row.fetchAll(db, sql: """
+                        SELECT m.trial_id, m.report FROM metric m JOIN trial t ON t.id = m.trial_id
+                        WHERE m.attempt = t.attempts ORDER BY m.trial_id, m.epoch
+                        """) { reports[row["trial_id"], default: []].append(row["report"]) }
+                }
                 return trials.map { t in
                     let pairs = t.parameters.map { ($0.name, $0.value) }
                     return RecoveredTrial(
                         id: t.id, parameters: t.parameters.map { TaskBody.Parameter($0.name, $0.value) },
                         epochBudget: epochBudget(of: pairs) ?? 0, status: t.status, attempts: t.attempts,
-                        history: history[t.id] ?? [], storedEpochs: epochs[t.id] ?? [], objective: t.metric(metric))
+                        history: history[t.id] ?? [], storedEpochs: epochs[t.id] ?? [], objective: t.metric(metric),
+                        reports: reports[t.id] ?? [])
                 }
             }
         }
