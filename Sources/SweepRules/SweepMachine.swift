@@ -47,8 +47,11 @@ public struct SweepMachine: Sendable {
         public var threadsPerTrial = 0
         /// The worker version accepted in HELLO.
         public var version = vgsweepVersion
-        /// What the sweep ranks by: the objective a `TrialSource` is told.
+        /// What the sweep ranks by: the objective a `TrialSource` is told, the value the
+        /// `stopping` rules compare.
         public var metric = Metric()
+        /// The sweep file's `early_terminate` rules (none: every trial runs to its end).
+        public var stopping: [StoppingRule] = []
 
         public init() {}
     }
@@ -90,6 +93,8 @@ public struct SweepMachine: Sendable {
     private var sourced: [String: Int] = [:]
     /// The source said it has nothing more to offer.
     private var sourceExhausted = false
+    /// Decides which trials an `early_terminate` rule stops, from every trial's epochs.
+    private var judge: StoppingJudge
 
     /// A machine for the trials of a store, as the store holds them (a fresh sweep, or one
     /// whose coordinator died): trials that were running end `interrupted` and wait for their
@@ -98,6 +103,7 @@ public struct SweepMachine: Sendable {
                 now: Double, effects: inout Effects) {
         self.settings = settings
         self.source = source
+        judge = StoppingJudge(rules: settings.stopping, metric: settings.metric)
         graceEnds = now + settings.adoptionGrace
         for r in recovered {
             if source != nil {
@@ -134,6 +140,23 @@ public struct SweepMachine: Sendable {
                 failedCount += 1
             }
             trials[r.id] = trial
+            if judge.isActive { replay(r) }
+        }
+    }
+
+    /// Gives the judge what a trial did before the restart: its last attempt's epochs (in trial
+    /// order, each trial's in epoch order: ASHA's rungs may fill in another order than they did
+    /// live), then how it ended.
+    private mutating func replay(_ r: RecoveredTrial) {
+        for text in r.reports {
+            guard let report = try? SchemaCoding.decode(EpochReport.self, from: text) else { continue }
+            _ = judge.observe(StoppingJudge.Epoch(trialID: r.id, report: report, metric: settings.metric, budget: r.epochBudget))
+        }
+        switch r.status {
+        case .ok: judge.finish(r.id, epochs: r.reports.count)
+        case .diverged, .stopped: judge.end(r.id, afterEpoch: r.reports.count)
+        case .failed: judge.end(r.id, afterEpoch: nil)
+        case .queued, .running: break
         }
     }
 
@@ -271,6 +294,18 @@ public struct SweepMachine: Sendable {
         }
         guard leases[m.trialID]!.record(epoch: m.epoch, at: now) else { return }   // a replay
         effects.changes.append(.metric(attempt, epoch: m.epoch, report: m.report.text))
+        if judge.isActive { judge(m, budget: budget, at: now, &effects) }
+    }
+
+    /// Shows the judge a stored epoch; a rule that says stop ends the trial `stopped`. Decoding
+    /// the report costs more than the rest of a METRIC, so it happens only with rules.
+    private mutating func judge(_ m: MetricBody, budget: Int, at now: Double, _ effects: inout Effects) {
+        guard let report = try? SchemaCoding.decode(EpochReport.self, from: m.report.text) else { return }
+        let epoch = StoppingJudge.Epoch(trialID: m.trialID, report: report, metric: settings.metric, budget: budget)
+        guard let decision = judge.observe(epoch) else { return }
+        let last = LastEpoch(epoch: leases[m.trialID]!.epochs.max() ?? m.epoch, valAcc: report.valAcc,
+                             trainLoss: report.trainLoss)
+        stop(m.trialID, reason: decision.reason, last: last, objective: epoch.value, at: now, &effects)
     }
 
     private mutating func result(_ r: ResultBody, from id: PeerID, at now: Double, _ effects: inout Effects) {
@@ -297,6 +332,13 @@ public struct SweepMachine: Sendable {
         trials[r.trialID]!.status = outcome.status == .diverged ? .diverged : .ok
         trials[r.trialID]!.adoptable = nil
         finishedCount += 1
+        if judge.isActive {
+            if outcome.status == .diverged {
+                judge.end(r.trialID, afterEpoch: outcome.result.epochs)
+            } else {
+                judge.finish(r.trialID, epochs: outcome.result.epochs)
+            }
+        }
         effects.changes.append(.finish(attempt, outcome))
         effects.finished.append((r.trialID, outcome))
         tellSource(r.trialID, outcome.value(of: settings.metric.name))
@@ -467,6 +509,7 @@ public struct SweepMachine: Sendable {
             finishedCount += 1
             failedCount += 1
             tellSource(trialID, nil)
+            judge.end(trialID, afterEpoch: nil)
             effects.notes.append("trial \(trialID) failed after \(trials[trialID]!.strikes) strikes; last: \(reason)")
             finishIfDone(at: now, &effects)
         } else {
