@@ -100,7 +100,8 @@ extension SweepSpec {
 }
 
 extension SweepSpec.Sampling {
-    /// The law in a sampler's terms, W&B's spellings reduced.
+    /// The law in a sampler's terms, W&B's spellings reduced. A `Sampling` is never constant
+    /// or categorical (those are `Domain.values`).
     public var kind: SearchSpace.Kind {
         switch distribution {
         case .constant, .categorical:
