@@ -1,80 +1,83 @@
 import Foundation
 import MLPKit
 
-/// The space a random or bayes sweep searches: each drawn parameter's domain in the terms a
-/// sampler such as TPE needs (a categorical with its probabilities, an integer range, a real
-/// range on a linear or log scale with its quantum, a normal or log-normal law), plus the
-/// budget, the seed and the metric. W&B's spellings are already reduced: `log_uniform`'s
-/// exponents are turned into the values they bound, `inv_log_uniform*` into the log-uniform
-/// ranges they are.
-///
-/// A point of the space (one `Value` per dimension) becomes trials with
-/// `SweepSpec.trials(at:sample:)`, which quantizes, checks and formats it like a sampled one.
-public struct SearchSpace: Sendable, Equatable {
-    public enum Kind: Sendable, Equatable {
-        /// `values` as `TrialConfig` text; `probabilities` nil when each is equally likely.
-        case categorical(values: [String], probabilities: [Double]?)
-        /// Integers `low...high`, uniform (`int_uniform`).
-        case int(low: Int, high: Int)
-        /// Reals in `[low, high]`, uniform, or log-uniform when `log`; a point is rounded to
-        /// the nearest multiple of `q` when given (so it may land up to q/2 outside the bounds).
-        case float(low: Double, high: Double, log: Bool, q: Double?)
-        /// Normal(mu, sigma), or exp of it when `log` (log-normal with the log's mu and sigma);
-        /// rounded to the nearest multiple of `q` when given.
-        case normal(mu: Double, sigma: Double, log: Bool, q: Double?)
-    }
+extension SweepSpec {
+    /// The space a random or bayes sweep searches, as the file states it (SweepSearch's
+    /// `SearchSpace`, a sampler's checked dimensions, is built from it): each drawn parameter's
+    /// domain in the terms a sampler such as TPE needs (a categorical with its probabilities, an integer range, a real
+    /// range on a linear or log scale with its quantum, a normal or log-normal law), plus the
+    /// budget, the seed and the metric. W&B's spellings are already reduced: `log_uniform`'s
+    /// exponents are turned into the values they bound, `inv_log_uniform*` into the log-uniform
+    /// ranges they are.
+    ///
+    /// A point of the space (one `Value` per dimension) becomes trials with
+    /// `SweepSpec.trials(at:sample:)`, which quantizes, checks and formats it like a sampled one.
+    public struct SearchSpace: Sendable, Equatable {
+        public enum Kind: Sendable, Equatable {
+            /// `values` as `TrialConfig` text; `probabilities` nil when each is equally likely.
+            case categorical(values: [String], probabilities: [Double]?)
+            /// Integers `low...high`, uniform (`int_uniform`).
+            case int(low: Int, high: Int)
+            /// Reals in `[low, high]`, uniform, or log-uniform when `log`; a point is rounded to
+            /// the nearest multiple of `q` when given (so it may land up to q/2 outside the bounds).
+            case float(low: Double, high: Double, log: Bool, q: Double?)
+            /// Normal(mu, sigma), or exp of it when `log` (log-normal with the log's mu and sigma);
+            /// rounded to the nearest multiple of `q` when given.
+            case normal(mu: Double, sigma: Double, log: Bool, q: Double?)
+        }
 
-    /// One coordinate of a point: an index into a categorical's values, or a number.
-    public enum Value: Sendable, Equatable, Hashable {
-        case index(Int)
-        case number(Double)
-    }
+        /// One coordinate of a point: an index into a categorical's values, or a number.
+        public enum Value: Sendable, Equatable, Hashable {
+            case index(Int)
+            case number(Double)
+        }
 
-    public struct Dimension: Sendable, Equatable {
-        /// The parameter, a name of `TrialConfig.parameters`.
-        public let name: String
-        public let kind: Kind
-        /// As the file wrote it (or W&B infers it).
-        public let distribution: SweepSpec.Distribution
-        /// e.g. `parameters.lr`.
-        public let field: String
+        public struct Dimension: Sendable, Equatable {
+            /// The parameter, a name of `TrialConfig.parameters`.
+            public let name: String
+            public let kind: Kind
+            /// As the file wrote it (or W&B infers it).
+            public let distribution: SweepSpec.Distribution
+            /// e.g. `parameters.lr`.
+            public let field: String
 
-        /// W&B's percent-point function: the value at quantile `u` in [0, 1] of this
-        /// dimension's law (a categorical's index by its cumulative probabilities), before
-        /// quantization. What the random sampler draws, from `u` uniform.
-        public func value(atQuantile u: Double) -> Value {
-            let u = Swift.min(Swift.max(u, 0), 1)
-            switch kind {
-            case .categorical(let values, let probabilities):
-                guard let probabilities else { return .index(Swift.min(Int(u * Double(values.count)), values.count - 1)) }
-                var sum = 0.0
-                for (i, p) in probabilities.enumerated() {
-                    sum += p
-                    if u < sum { return .index(i) }
+            /// W&B's percent-point function: the value at quantile `u` in [0, 1] of this
+            /// dimension's law (a categorical's index by its cumulative probabilities), before
+            /// quantization. What the random sampler draws, from `u` uniform.
+            public func value(atQuantile u: Double) -> Value {
+                let u = Swift.min(Swift.max(u, 0), 1)
+                switch kind {
+                case .categorical(let values, let probabilities):
+                    guard let probabilities else { return .index(Swift.min(Int(u * Double(values.count)), values.count - 1)) }
+                    var sum = 0.0
+                    for (i, p) in probabilities.enumerated() {
+                        sum += p
+                        if u < sum { return .index(i) }
+                    }
+                    return .index(values.count - 1)
+                case .int(let low, let high):
+                    let span = Double(high) - Double(low) + 1
+                    return .number(Double(low) + Swift.min((u * span).rounded(.down), span - 1))
+                case .float(let low, let high, let log, _):
+                    let x = log ? exp(Foundation.log(low) + u * (Foundation.log(high) - Foundation.log(low))) : low + u * (high - low)
+                    return .number(Swift.min(Swift.max(x, low), high))
+                case .normal(let mu, let sigma, let log, _):
+                    let x = mu + sigma * standardNormalQuantile(u)
+                    return .number(log ? exp(x) : x)
                 }
-                return .index(values.count - 1)
-            case .int(let low, let high):
-                let span = Double(high) - Double(low) + 1
-                return .number(Double(low) + Swift.min((u * span).rounded(.down), span - 1))
-            case .float(let low, let high, let log, _):
-                let x = log ? exp(Foundation.log(low) + u * (Foundation.log(high) - Foundation.log(low))) : low + u * (high - low)
-                return .number(Swift.min(Swift.max(x, low), high))
-            case .normal(let mu, let sigma, let log, _):
-                let x = mu + sigma * standardNormalQuantile(u)
-                return .number(log ? exp(x) : x)
             }
         }
-    }
 
-    /// Every parameter that is drawn (more than one value, or a distribution), in file order.
-    public let dimensions: [Dimension]
-    /// The parameters with a single value, which draw nothing, in file order.
-    public let constants: [Trial.Pair]
-    /// Configurations to try (`run_cap`), each run `repeats` times; nil: until the sweep is stopped.
-    public let runCap: Int?
-    public let repeats: Int
-    public let randomSeed: UInt64
-    public let metric: Metric
+        /// Every parameter that is drawn (more than one value, or a distribution), in file order.
+        public let dimensions: [Dimension]
+        /// The parameters with a single value, which draw nothing, in file order.
+        public let constants: [Trial.Pair]
+        /// Configurations to try (`run_cap`), each run `repeats` times; nil: until the sweep is stopped.
+        public let runCap: Int?
+        public let repeats: Int
+        public let randomSeed: UInt64
+        public let metric: Metric
+    }
 }
 
 extension SweepSpec {
@@ -102,7 +105,7 @@ extension SweepSpec {
 extension SweepSpec.Sampling {
     /// The law in a sampler's terms, W&B's spellings reduced. A `Sampling` is never constant
     /// or categorical (those are `Domain.values`).
-    public var kind: SearchSpace.Kind {
+    public var kind: SweepSpec.SearchSpace.Kind {
         switch distribution {
         case .constant, .categorical:
             preconditionFailure("values are not a Sampling")
@@ -117,7 +120,7 @@ extension SweepSpec.Sampling {
     }
 }
 
-extension SearchSpace.Kind {
+extension SweepSpec.SearchSpace.Kind {
     /// `x` rounded to the nearest multiple of the quantum, ties to even as numpy's `round`.
     public func quantized(_ x: Double) -> Double {
         switch self {
@@ -139,7 +142,7 @@ extension SearchSpace.Kind {
 /// The standard normal's quantile function: Acklam's rational approximation (relative error
 /// 1.15e-9) refined by one Halley step on `erfc`, which brings it to double precision.
 /// -inf at 0 and +inf at 1.
-public func standardNormalQuantile(_ p: Double) -> Double {
+func standardNormalQuantile(_ p: Double) -> Double {
     if p <= 0 { return -.infinity }
     if p >= 1 { return .infinity }
     // Symmetric, so the upper tail is as exact as the lower (1 - p is exact for p >= 0.5).

@@ -224,7 +224,7 @@ extension SpecReader {
             low = s.min
             high = s.distribution == .intUniform ? s.max : s.min + Double(max(n - 1, 0)) * (s.q ?? 1)
         } else {
-            let dimension = SearchSpace.Dimension(name: name, kind: kind, distribution: s.distribution, field: path)
+            let dimension = SweepSpec.SearchSpace.Dimension(name: name, kind: kind, distribution: s.distribution, field: path)
             let (uLow, uHigh) = SweepSpec.quantileRange(s.distribution)
             func at(_ u: Double) -> Double {
                 guard case .number(let x) = dimension.value(atQuantile: u) else { return .nan }

@@ -182,7 +182,7 @@ final class WandBSweepTests: XCTestCase {
         }
 
         // A suggestion becomes trials, quantized and checked.
-        let point: [SearchSpace.Value] = [.index(1), .index(0), .number(100.4), .number(0.003), .number(0.74), .number(0.05),
+        let point: [SweepSpec.SearchSpace.Value] = [.index(1), .index(0), .number(100.4), .number(0.003), .number(0.74), .number(0.05),
                                           .number(0.0012345), .number(0.5)]
         let trials = try spec.trials(at: point, sample: 4)
         XCTAssertEqual(trials.count, 1)
