@@ -8,9 +8,28 @@ struct SpecReader {
 
     typealias Location = SweepSpec.Location
 
-    static let topKeys = ["name", "description", "method", "metric", "max_trials", "repeats", "count",
-                          "random_seed", "parameters", "trials"]
-    static let parameterKeys = ["value", "values", "min", "max", "distribution"]
+    /// The keys vgsweep reads, W&B's and its own.
+    static let topKeys = ["name", "description", "method", "metric", "parameters", "run_cap", "count", "random_seed",
+                          "early_terminate", "repeats", "max_trials", "trials"]
+    /// W&B's keys that say what to run and where to log: accepted, ignored, and said so once.
+    static let ignoredKeys = ["program", "command", "entity", "project", "job", "image_uri", "controller", "apiVersion", "kind"]
+    /// W&B's keys vgsweep does not support, with what to say.
+    static let unsupportedKeys = [
+        "metrics": "W&B's multi-objective metrics (method: custom) are not supported; give one metric",
+        "scheduler": "W&B's custom schedulers (method: custom) are not supported; use method: grid, random, bayes or list",
+    ]
+    static let parameterKeys = ["value", "values", "probabilities", "distribution", "min", "max", "mu", "sigma", "q"]
+
+    /// What `parse` has to tell without refusing anything (`SweepSpec.notices`).
+    final class Notices {
+        var lines: [String] = []
+    }
+    let notices = Notices()
+
+    func notice(_ node: Node?, _ field: String, _ text: String) {
+        let place = Location(node?.mark).map { ":\($0.line):\($0.column)" } ?? ""
+        notices.lines.append("\(file)\(place): \(field.isEmpty ? "" : field + ": ")\(text)")
+    }
 
     /// One `key: value` of a mapping, the key already a string.
     struct Field {
@@ -82,6 +101,20 @@ struct SpecReader {
         }
         guard n >= minimum else { throw fail(node, field, "must be >= \(minimum), found \(n)") }
         return n
+    }
+
+    func bool(_ node: Node, _ field: String) throws(SpecError) -> Bool {
+        guard case .scalar(let scalar) = node, node.tag.rawValue == Tag.Name.bool.rawValue,
+              let b = Bool.construct(from: scalar) else {
+            throw fail(node, field, "expected true or false, found \(kind(of: node))")
+        }
+        return b
+    }
+
+    /// Whether the node is a YAML integer (W&B infers int_uniform from integer bounds).
+    func isInteger(_ node: Node) -> Bool {
+        guard case .scalar = node else { return false }
+        return node.tag.rawValue == Tag.Name.int.rawValue
     }
 
     func number(_ node: Node, _ field: String) throws(SpecError) -> Double {

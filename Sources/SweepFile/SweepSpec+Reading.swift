@@ -26,7 +26,7 @@ extension SweepSpec {
         }
         guard let root else {
             throw SpecError(file: file, line: 1, column: 1, field: "",
-                            message: "the file is empty; a sweep needs at least name and method")
+                            message: "the file is empty; a sweep needs at least a method")
         }
         return try SpecReader(file: file).spec(from: root)
     }

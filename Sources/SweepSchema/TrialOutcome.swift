@@ -24,12 +24,12 @@ public struct TrialOutcome: Sendable, Equatable {
     }
 
     static func check(_ r: TrialResult, epochBudget: Int) throws(SchemaError) {
-        for (field, value) in [("test_acc", r.testAcc), ("val_acc", r.valAcc)] {
+        for (field, value) in [("test_acc", r.testAcc), ("val_acc", r.valAcc), ("train_acc", r.trainAcc)] {
             if let value, !value.isNaN, !(0...1).contains(value) {
                 throw SchemaError(field: field, problem: "\(value) is not an accuracy in [0, 1]")
             }
         }
-        for (field, value) in [("test_loss", r.testLoss), ("train_loss", r.trainLoss)] {
+        for (field, value) in [("test_loss", r.testLoss), ("train_loss", r.trainLoss), ("val_loss", r.valLoss)] {
             if let value, value < 0 { throw SchemaError(field: field, problem: "\(value) is a negative loss") }
         }
         guard (0...max(epochBudget, 0)).contains(r.epochs) else {
@@ -48,6 +48,8 @@ public struct TrialOutcome: Sendable, Equatable {
         case .valAcc: result.valAcc
         case .testLoss: result.testLoss
         case .trainLoss: result.trainLoss
+        case .valLoss: result.valLoss
+        case .trainAcc: result.trainAcc
         }
     }
 }

@@ -102,7 +102,15 @@ public struct StoredTrial: Codable, Equatable, Sendable, FetchableRecord, Persis
         case .valAcc: valAcc
         case .testLoss: testLoss
         case .trainLoss: trainLoss
+        // Not columns of their own: read from the stored result (nil for results without them).
+        case .valLoss: storedResult?.valLoss
+        case .trainAcc: storedResult?.trainAcc
         }
+    }
+
+    /// `result` decoded; nil when there is none or it does not decode.
+    private var storedResult: TrialResult? {
+        result.flatMap { try? SchemaCoding.decode(TrialResult.self, from: $0) }
     }
 
     enum CodingKeys: String, CodingKey {

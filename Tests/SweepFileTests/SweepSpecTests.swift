@@ -225,8 +225,13 @@ final class SweepSpecTests: XCTestCase {
     }
 
     func testRandomDefaultsToTheParametersKindAndCollapsesDuplicates() throws {
-        let spec = try parse("name: r\nmethod: random\ncount: 3\nparameters:\n  width: {min: 1, max: 4}\n  lr: {min: 1, max: 2}\n")
-        XCTAssertEqual(spec.parameters.map(\.domain), [.range(min: 1, max: 4, .intUniform), .range(min: 1, max: 2, .uniform)])
+        // As W&B: integer bounds mean int_uniform whatever the parameter takes (with a notice
+        // for a parameter that takes fractions), float bounds uniform.
+        let spec = try parse("name: r\nmethod: random\ncount: 3\nparameters:\n  width: {min: 1, max: 4}\n  lr: {min: 1, max: 2}\n  momentum: {min: 0, max: 0.5}\n")
+        XCTAssertEqual(spec.parameters.map(\.domain), [.sampled(.init(.intUniform, min: 1, max: 4)), .sampled(.init(.intUniform, min: 1, max: 2)),
+                                                        .sampled(.init(.uniform, min: 0, max: 0.5))])
+        XCTAssertEqual(spec.notices.count, 1)
+        XCTAssertTrue(spec.notices[0].hasPrefix("sweeps/t.yaml:6:8: parameters.lr: integer min and max"), spec.notices[0])
 
         let few = try trials("name: r\nmethod: random\ncount: 50\nrepeats: 2\nparameters:\n  activation: {values: [relu, tanh]}\n")
         XCTAssertEqual(few.count, 4, "2 activations x 2 seeds, however many samples")
@@ -297,9 +302,10 @@ final class SweepSpecTests: XCTestCase {
         assertRefused("name: x\nmethod: grid\nepochs: 3\n", line: 3, column: 1, field: "epochs",
                       contains: "unknown key (trial parameters go under 'parameters:')")
         assertRefused("name: x\nmethod: grid\nmetrc: {name: test_acc}\n", line: 3, field: "metrc", contains: "unknown key")
-        assertRefused("method: grid\nparameters: {}\n", line: 1, column: 1, field: "name", contains: "required")
+        // W&B: name is optional (vgsweep names the sweep after its file); bayes is a method.
+        XCTAssertEqual(try parse("method: grid\nparameters: {}\n").name, "t")
         assertRefused("name: x\nparameters: {}\n", line: 1, column: 1, field: "method", contains: "required")
-        assertRefused("name: x\nmethod: bayes\n", line: 2, column: 9, field: "method", contains: "unknown method 'bayes'")
+        assertRefused("name: x\nmethod: bayesian\n", line: 2, column: 9, field: "method", contains: "unknown method 'bayesian'")
         assertRefused("- name: x\n", line: 1, column: 1, field: "", contains: "expected a mapping")
         assertRefused("", line: 1, field: "", contains: "empty")
         assertRefused("name: x\nmethod: grid\nmetric: {name: accuracy}\n", line: 3, column: 16, field: "metric.name",
@@ -333,8 +339,11 @@ final class SweepSpecTests: XCTestCase {
                       field: "parameters.epochs.values", contains: "expected a list")
         assertRefused("name: x\nmethod: grid\nparameters:\n  epochs: {value: 3, values: [4]}\n", line: 4, column: 22,
                       field: "parameters.epochs.values", contains: "cannot be combined with value")
-        assertRefused("name: x\nmethod: grid\nparameters:\n  epochs: {mu: 3}\n", line: 4, column: 12,
-                      field: "parameters.epochs.mu", contains: "a parameter takes value, values, or min, max")
+        assertRefused("name: x\nmethod: grid\nparameters:\n  epochs: {mean: 3}\n", line: 4, column: 12,
+                      field: "parameters.epochs.mean", contains: "a parameter takes value, values, probabilities, distribution, min, max")
+        // W&B's mu, without a distribution, says nothing (W&B infers none from it).
+        assertRefused("name: x\nmethod: random\ncount: 2\nparameters:\n  epochs: {mu: 3}\n", line: 5, column: 12,
+                      field: "parameters.epochs.mu", contains: "needs a distribution: normal")
         assertRefused("name: x\nmethod: grid\nparameters:\n  epochs: {values: [3, [relu]]}\n", line: 4, column: 24,
                       field: "parameters.epochs.values[1]", contains: "only integer lists")
     }
@@ -365,11 +374,8 @@ final class SweepSpecTests: XCTestCase {
     }
 
     func testRandomOnlyKeys() {
-        assertRefused("name: x\nmethod: random\nparameters:\n  lr: {min: 0.001, max: 0.1}\n", line: 1, column: 1,
-                      field: "count", contains: "required for method: random")
         assertRefused("name: x\nmethod: random\ncount: 0\n", line: 3, column: 8, field: "count", contains: ">= 1")
         assertRefused("name: x\nmethod: random\ncount: -4\n", line: 3, column: 8, field: "count", contains: ">= 1")
-        assertRefused("name: x\nmethod: grid\ncount: 4\n", line: 3, column: 1, field: "count", contains: "only for method: random")
         assertRefused("name: x\nmethod: list\nrandom_seed: 4\ntrials: [{name: a}]\n", line: 3, column: 1,
                       field: "random_seed", contains: "only for method: random")
         assertRefused("""
@@ -377,7 +383,7 @@ final class SweepSpecTests: XCTestCase {
             method: grid
             parameters:
               lr: {min: 0.0001, max: 0.1, distribution: log_uniform_values}
-            """, line: 4, column: 8, field: "parameters.lr", contains: "min/max distributions are only for method: random")
+            """, line: 4, column: 45, field: "parameters.lr", contains: "log_uniform_values is for method: random or bayes")
         assertRefused("name: x\nmethod: list\ntrials: [{name: a}]\nparameters:\n  lr: {values: [0.1], max: 1}\n",
                       line: 5, column: 23, field: "parameters.lr.max", contains: "cannot be combined with values")
     }
@@ -389,8 +395,6 @@ final class SweepSpecTests: XCTestCase {
         assertRefused(head + "  lr: {min: 0.1}\n", line: 5, column: 8, field: "parameters.lr", contains: "both min and max")
         assertRefused(head + "  lr: {min: 0, max: 0.1, distribution: log_uniform_values}\n", line: 5, column: 13,
                       field: "parameters.lr.min", contains: "needs min > 0")
-        assertRefused(head + "  lr: {min: 0.0001, max: 0.1, distribution: log_uniform}\n", line: 5, column: 45,
-                      field: "parameters.lr.distribution", contains: "log_uniform_values")
         assertRefused(head + "  width: {min: 64, max: 256, distribution: uniform}\n", line: 5, column: 44,
                       field: "parameters.width.distribution", contains: "use distribution: int_uniform")
         assertRefused(head + "  width: {min: 0, max: 256}\n", line: 5, column: 16, field: "parameters.width.min",

@@ -56,6 +56,10 @@ public struct TrialResult: Codable, Sendable, Equatable {
     public var testLoss: Double?
     public var valAcc: Double?
     public var trainLoss: Double?
+    /// The last epoch's validation loss and train accuracy, so that a sweep can rank by every
+    /// number an epoch reports. Nil in results of workers that predate them.
+    public var valLoss: Double?
+    public var trainAcc: Double?
     public var samplesPerS: Double
     /// Epochs completed.
     public var epochs: Int
@@ -70,6 +74,7 @@ public struct TrialResult: Codable, Sendable, Equatable {
         case type, status, epochs, seconds, message
         case weightHistograms = "weight_histograms"
         case testAcc = "test_acc", testLoss = "test_loss", valAcc = "val_acc", trainLoss = "train_loss"
+        case valLoss = "val_loss", trainAcc = "train_acc"
         case samplesPerS = "samples_per_s"
     }
 }
@@ -131,6 +136,7 @@ extension EpochReport {
 
 extension TrialResult {
     public init(status: Status, testAcc: Double?, testLoss: Double?, valAcc: Double?, trainLoss: Double?,
+                valLoss: Double? = nil, trainAcc: Double? = nil,
                 samplesPerS: Double, epochs: Int, seconds: Double, message: String? = nil,
                 weightHistograms: [WeightHistogram]? = nil) {
         self.status = status
@@ -138,6 +144,8 @@ extension TrialResult {
         self.testLoss = testLoss
         self.valAcc = valAcc
         self.trainLoss = trainLoss
+        self.valLoss = valLoss
+        self.trainAcc = trainAcc
         self.samplesPerS = samplesPerS
         self.epochs = epochs
         self.seconds = seconds

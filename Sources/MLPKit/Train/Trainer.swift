@@ -56,7 +56,7 @@ public final class Trainer {
                 WeightHistogram(layer: $0.offset + 1, start: $0.element.0, end: $0.element.1)
             } + [WeightHistogram(layer: final.count, start: initialWeights.last ?? [], end: final.last ?? [])]
             return TrialResult(status: status, testAcc: testAcc, testLoss: testLoss, valAcc: last?.valAcc,
-                               trainLoss: last?.trainLoss, samplesPerS: seconds > 0 ? Double(samples) / seconds : 0,
+                               trainLoss: last?.trainLoss, valLoss: last?.valLoss, trainAcc: last?.trainAcc, samplesPerS: seconds > 0 ? Double(samples) / seconds : 0,
                                epochs: epoch, seconds: (clock.now - started).seconds, message: message,
                                weightHistograms: histograms)
         }
