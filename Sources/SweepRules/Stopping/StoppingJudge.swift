@@ -92,7 +92,9 @@ public struct StoppingJudge: Sendable, Equatable {
         public static func value(of name: Metric.Name, in report: EpochReport) -> Double? {
             switch name {
             case .valAcc: report.valAcc
+            case .valLoss: report.valLoss
             case .trainLoss: report.trainLoss
+            case .trainAcc: report.trainAcc
             case .testAcc, .testLoss: nil
             }
         }
