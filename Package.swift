@@ -76,7 +76,7 @@ let package = Package(
         .executableTarget(
             name: "Coordinator",
             dependencies: [
-                "SweepWire", "SweepFile", "SweepSchema", "SweepRules", "SweepStorage", "SweepReport",
+                "SweepWire", "SweepFile", "SweepSchema", "SweepRules", "SweepStorage", "SweepReport", "SweepSearch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(

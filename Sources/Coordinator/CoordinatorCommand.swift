@@ -104,14 +104,35 @@ struct SweepArguments: ParsableArguments {
     }
 }
 
+/// A sweep opened: its store, and what the rules need from its file.
+struct OpenSweep {
+    let store: SweepStore
+    let spec: SweepSpec
+    /// Random and bayes sweeps make their trials as workers ask.
+    let source: SpecTrialSource?
+
+    /// The rules' settings the file decides: the metric (and its target), `early_terminate`.
+    func configure(_ options: inout CoordinatorServer.Options) {
+        options.rules.metric = spec.metric
+        options.rules.stopping = spec.stopping
+        options.source = source
+    }
+}
+
 /// Loads the spec, applies the command line, expands it and registers the trials the database
-/// does not hold yet.
-func openSweep(_ arguments: SweepArguments, database: String, maxAttempts: Int) throws -> SweepStore {
+/// does not hold yet (grid and list sweeps; random and bayes ones make theirs as they go).
+func openSweep(_ arguments: SweepArguments, database: String, maxAttempts: Int) throws -> OpenSweep {
     let path = arguments.spec
-    let spec: SweepSpec, trials: [Trial]
+    let spec: SweepSpec, trials: [Trial], source: SpecTrialSource?
     do {
         spec = try SweepSpec.load(path: path).overriding(arguments.overrides, repeats: arguments.repeats)
-        trials = try spec.trials(only: arguments.entries)
+        if spec.method == .random || spec.method == .bayes {
+            source = try SpecTrialSource(spec: spec)
+            trials = []
+        } else {
+            source = nil
+            trials = try spec.trials(only: arguments.entries)
+        }
     } catch {
         // The error names the file, line, column and field; the usage text would bury it.
         FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
@@ -126,8 +147,14 @@ func openSweep(_ arguments: SweepArguments, database: String, maxAttempts: Int) 
             StoredTrial(id: $0.id, configID: $0.configId, name: $0.name, ordinal: $0.ordinal,
                         parameters: $0.pairs.map { Pair($0.name, $0.value) }, swept: $0.swept.map { Pair($0.name, $0.value) })
         })
-    CoordinatorServer.log("\(path): \(trials.count) trial(s), \(added) new in \(database)")
-    return store
+    for notice in spec.notices { CoordinatorServer.log(notice) }
+    if let source {
+        let budget = source.budget == Int.max ? "no run_cap: until stopped" : "up to \(source.budget)"
+        CoordinatorServer.log("\(path): \(spec.method.rawValue) sweep, trials made as workers ask (\(budget)), in \(database)")
+    } else {
+        CoordinatorServer.log("\(path): \(trials.count) trial(s), \(added) new in \(database)")
+    }
+    return OpenSweep(store: store, spec: spec, source: source)
 }
 
 /// CURVE keys, shared by `run` and `serve`: on by default wherever other hosts can connect.
@@ -195,11 +222,12 @@ struct ServeCommand: ParsableCommand {
     @OptionGroup var serve: ServeOptions
 
     func run() throws {
-        let store = try openSweep(sweep, database: db, maxAttempts: serve.maxAttempts)
+        let opened = try openSweep(sweep, database: db, maxAttempts: serve.maxAttempts)
         var options = serve.server(endpoint: bind)
+        opened.configure(&options)
         options.linger = linger
         options.security = try keys.security()
-        try CoordinatorServer(store: store, options: options).run()
+        try CoordinatorServer(store: opened.store, options: options).run()
     }
 }
 

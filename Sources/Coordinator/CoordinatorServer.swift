@@ -19,6 +19,8 @@ final class CoordinatorServer {
         var showProgress = true
         /// CURVE with ZAP: the coordinator's key pair and the folder of authorised worker keys.
         var security: Security?
+        /// Random and bayes sweeps: where new trials come from.
+        var source: (any TrialSource)?
     }
 
     struct Security {
@@ -60,8 +62,8 @@ final class CoordinatorServer {
         guard let sweep = try store.sweep() else { throw CoordinatorError.noSweep(store.path) }
         self.sweep = sweep
         started = clock.now
-        let trials = try store.recoveredTrials()
-        machine = SweepMachine(trials: trials, settings: options.rules, now: 0, effects: &effects)
+        let trials = try store.recoveredTrials(withReports: !options.rules.stopping.isEmpty)
+        machine = SweepMachine(trials: trials, settings: options.rules, source: options.source, now: 0, effects: &effects)
         let interrupted = effects.changes.count
         try store.apply(effects.changes)
         effects.removeAll()

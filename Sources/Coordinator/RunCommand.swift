@@ -49,14 +49,16 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let database = db ?? (out as NSString).appendingPathComponent("sweep.db")
-        let store = try openSweep(sweep, database: database, maxAttempts: serve.maxAttempts)
+        let opened = try openSweep(sweep, database: database, maxAttempts: serve.maxAttempts)
+        let store = opened.store
         let counts = try store.counts()
-        guard counts.queued + counts.running > 0 else {
+        guard counts.queued + counts.running > 0 || (opened.source.map { counts.total < $0.budget } ?? false) else {
             // A rerun of a finished sweep: no worker to start (and to wait for, and to stop).
             CoordinatorServer.log("every trial is finished already")
             return try writeResults(store, to: out)
         }
         var options = serve.server(endpoint: bind)
+        opened.configure(&options)
         // On loopback every worker of a previous run was one of its local workers, and they
         // die with it: nobody will come back to adopt an interrupted trial, so do not wait.
         if serve.adoptGrace == nil && bind == Self.loopback { options.rules.adoptionGrace = 0 }
