@@ -77,3 +77,45 @@ final class EarlyStoppingTests: XCTestCase {
         XCTAssertTrue(run.stdout.contains("stopped"), run.stdout)
     }
 }
+
+/// W&B's own example sweep files (sweeps/wandb-*.yaml), run as they are with simulated workers.
+final class WandBFileRunTests: XCTestCase {
+    static func file(_ name: String) throws -> String {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return try String(contentsOf: root.appendingPathComponent("sweeps/\(name)"), encoding: .utf8)
+    }
+
+    /// The grid + hyperband file: 540 trials of 27 epochs, every one finished.
+    func testTheGridHyperbandFileRunsToItsEnd() throws {
+        let cluster = try Cluster(spec: try Self.file("wandb-grid-hyperband.yaml"))
+        let coordinator = try cluster.startCoordinator()
+        for _ in 0..<2 { try cluster.startWorker(simulate: 0) }
+        XCTAssertEqual(cluster.waitForExit(coordinator, timeout: 240), 0, cluster.log("coordinator"))
+        let trials = try cluster.store().trials()
+        XCTAssertEqual(trials.count, 5 * 6 * 6 * 3)
+        XCTAssertTrue(trials.allSatisfy { $0.status == .ok || $0.status == .stopped }, "\(Set(trials.map(\.status)))")
+        XCTAssertTrue(cluster.log("coordinator").contains("program"), "the notice for W&B's ignored keys")
+    }
+
+    /// The bayes + hyperband file has no run_cap: it runs until stopped. Its trials are made as
+    /// workers ask (TPE after 10), hyperband stops some, and a restarted coordinator carries on
+    /// numbering where it stopped.
+    func testTheBayesHyperbandFileMakesTrialsAsItGoesAndCarriesOnAfterARestart() throws {
+        let cluster = try Cluster(spec: try Self.file("wandb-bayes-hyperband.yaml"))
+        let coordinator = try cluster.startCoordinator()
+        for _ in 0..<2 { try cluster.startWorker(simulate: 0.002) }
+        cluster.wait("30 trials", timeout: 60) { ((try? cluster.store().trials().count) ?? 0) >= 30 }
+        kill(coordinator.processIdentifier, SIGKILL)
+        _ = cluster.waitForExit(coordinator, timeout: 10)
+        let before = try cluster.store().trials()
+        XCTAssertEqual(before.map(\.ordinal).sorted(), Array(0..<before.count), "ordinals in order, none skipped")
+        XCTAssertEqual(Set(before.map(\.id)).count, before.count)
+        XCTAssertTrue(before.contains { $0.status == .stopped }, "hyperband stopped nothing: \(Set(before.map(\.status)))")
+        let restarted = try cluster.startCoordinator()
+        cluster.wait("more trials after the restart", timeout: 60) { ((try? cluster.store().trials().count) ?? 0) >= before.count + 10 }
+        kill(restarted.processIdentifier, SIGKILL)
+        let after = try cluster.store().trials()
+        XCTAssertEqual(after.map(\.ordinal).sorted(), Array(0..<after.count))
+        XCTAssertEqual(Set(after.map(\.id)).count, after.count, "a trial made twice")
+    }
+}
