@@ -95,6 +95,9 @@ public struct SweepMachine: Sendable {
     private var sourceExhausted = false
     /// Decides which trials an `early_terminate` rule stops, from every trial's epochs.
     private var judge: StoppingJudge
+    /// A trial reached the metric's `target`: nothing more is handed out, and the sweep ends
+    /// once the trials running finish (the others stay queued).
+    public private(set) var targetReached = false
 
     /// A machine for the trials of a store, as the store holds them (a fresh sweep, or one
     /// whose coordinator died): trials that were running end `interrupted` and wait for their
@@ -141,6 +144,7 @@ public struct SweepMachine: Sendable {
             }
             trials[r.id] = trial
             if judge.isActive { replay(r) }
+            if r.status.hasResult, let value = r.objective, settings.metric.reachesTarget(value) { targetReached = true }
         }
     }
 
@@ -163,7 +167,7 @@ public struct SweepMachine: Sendable {
     // MARK: - What the coordinator shows
 
     /// Every trial has finished (with a result, or failed for good), and no more will be made.
-    public var isDone: Bool { finishedCount == trials.count && !canCreate }
+    public var isDone: Bool { (finishedCount == trials.count && !canCreate) || (targetReached && leases.isEmpty) }
     public var runningCount: Int { leases.count }
     /// Trials waiting for a worker, with those a source has yet to make.
     public var queuedCount: Int { trials.count - finishedCount - leases.count + (canCreate ? source!.budget - trials.count : 0) }
@@ -341,7 +345,12 @@ public struct SweepMachine: Sendable {
         }
         effects.changes.append(.finish(attempt, outcome))
         effects.finished.append((r.trialID, outcome))
-        tellSource(r.trialID, outcome.value(of: settings.metric.name))
+        let value = outcome.value(of: settings.metric.name)
+        tellSource(r.trialID, value)
+        if !targetReached, let value, settings.metric.reachesTarget(value) {
+            targetReached = true
+            effects.notes.append("trial \(r.trialID) reached the target \(settings.metric.name.rawValue) \(value): no more trials are handed out")
+        }
         send(.ack(attempt), to: id, at: now, &effects)
         finishIfDone(at: now, &effects)
     }
@@ -429,7 +438,7 @@ public struct SweepMachine: Sendable {
 
     /// Hands queued trials to the peers waiting for one, in the order they asked.
     private mutating func dispatch(at now: Double, _ effects: inout Effects) {
-        while let id = ready.first, !queue.isEmpty || create(&effects) {
+        while !targetReached, let id = ready.first, !queue.isEmpty || create(&effects) {
             ready.removeFirst()
             guard let peer = peers[id], peer.ready, peer.lease == nil else { continue }
             let trialID = queue.removeFirst()

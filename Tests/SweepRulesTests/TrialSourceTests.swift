@@ -102,4 +102,32 @@ final class TrialSourceTests: XCTestCase {
         XCTAssertEqual(source.seen.last?.map(\.id), ["s0", "s1"])
         XCTAssertEqual(source.seen.last?.first?.objective, 0.5)
     }
+
+    /// W&B's `metric.target`: once a trial reaches it nothing more is handed out (queued and
+    /// unmade trials stay so), and the sweep ends when the trials running finish.
+    func testReachingTheTargetEndsTheSweepOnceTheRunningTrialsFinish() throws {
+        var settings = Harness.settings
+        settings.metric = Metric(name: .valAcc, goal: .maximize, target: 0.9)
+        var h = Harness(count: 4, epochs: 3, settings: settings)
+        let a = try XCTUnwrap(h.join("a")), b = try XCTUnwrap(h.join("b"))
+        for e in 1...3 { h.metric("a", a.trialID, epoch: e) }
+        h.result("a", a.trialID, valAcc: 0.95)
+        XCTAssertTrue(h.machine.targetReached)
+        XCTAssertFalse(h.machine.isDone, "b still trains")
+        _ = h.take()
+        h.say("a", .ready)
+        XCTAssertEqual(h.tasks(to: "a"), [], "nothing more is handed out")
+        h.train("b", b)
+        XCTAssertTrue(h.machine.isDone)
+        XCTAssertEqual(h.machine.status(of: "t3"), .queued)
+        XCTAssertTrue(h.messages(to: "a").contains(.disconnect(DisconnectBody(reason: DisconnectBody.done))))
+        // A restart remembers it.
+        let again = Harness(trials: [Harness.trial("t1", status: .ok, attempts: 1), Harness.trial("t2")].map { t in
+            var t = t
+            if t.id == "t1" { t.objective = 0.95 }
+            return t
+        }, settings: settings)
+        XCTAssertTrue(again.machine.targetReached)
+        XCTAssertTrue(again.machine.isDone)
+    }
 }
