@@ -166,7 +166,8 @@ public struct SweepMachine: Sendable {
 
     // MARK: - What the coordinator shows
 
-    /// Every trial has finished (with a result, or failed for good), and no more will be made.
+    /// Every trial has finished (with a result, or failed for good) and no more will be made;
+    /// or the metric's target was reached and nothing runs any more.
     public var isDone: Bool { (finishedCount == trials.count && !canCreate) || (targetReached && leases.isEmpty) }
     public var runningCount: Int { leases.count }
     /// Trials waiting for a worker, with those a source has yet to make.
@@ -298,12 +299,12 @@ public struct SweepMachine: Sendable {
         }
         guard leases[m.trialID]!.record(epoch: m.epoch, at: now) else { return }   // a replay
         effects.changes.append(.metric(attempt, epoch: m.epoch, report: m.report.text))
-        if judge.isActive { judge(m, budget: budget, at: now, &effects) }
+        if judge.isActive { showJudge(m, budget: budget, at: now, &effects) }
     }
 
     /// Shows the judge a stored epoch; a rule that says stop ends the trial `stopped`. Decoding
     /// the report costs more than the rest of a METRIC, so it happens only with rules.
-    private mutating func judge(_ m: MetricBody, budget: Int, at now: Double, _ effects: inout Effects) {
+    private mutating func showJudge(_ m: MetricBody, budget: Int, at now: Double, _ effects: inout Effects) {
         guard let report = try? SchemaCoding.decode(EpochReport.self, from: m.report.text) else { return }
         let epoch = StoppingJudge.Epoch(trialID: m.trialID, report: report, metric: settings.metric, budget: budget)
         guard let decision = judge.observe(epoch) else { return }

@@ -295,6 +295,17 @@ final class StoppingTests: XCTestCase {
                        + "(at epoch 1: grad_ratio 1e-6, train loss 0.6941)")
     }
 
+    /// A progressive schedule freezes the first layer in its later stages: its gradient ratio is
+    /// exactly 0 and the loss may sit at chance for a while (measured: stage 2 of
+    /// `schedule=progressive stage_epochs=12`, train loss 2.3023-2.3044 with grad_ratio 0). A
+    /// frozen layer is not a vanished gradient: the streak breaks.
+    func testAFrozenFirstLayerIsNotAVanishedGradient() {
+        var j = StoppingJudge(rules: [.vanishing(.init())], metric: accuracy)
+        for epoch in 1...20 { XCTAssertNil(vanishing(&j, "frozen", epoch, ratio: 0, loss: Self.ln10)) }
+        for epoch in 21...22 { XCTAssertNil(vanishing(&j, "frozen", epoch, ratio: 6e-6, loss: Self.ln10)) }
+        XCTAssertNotNil(vanishing(&j, "frozen", 23, ratio: 6e-6, loss: Self.ln10), "once trained and vanishing, it stops")
+    }
+
     func testSaturatedTakesTheMostSaturatedLayerWithPatience() {
         var j = StoppingJudge(rules: [.saturated(.init(minIter: 5, patience: 3, minSaturated: 0.95))], metric: accuracy)
         for epoch in 1...6 { XCTAssertNil(vanishing(&j, "s", epoch, ratio: 1, loss: 2, saturated: [0.1, 0.97, 0.2])) }

@@ -4,7 +4,9 @@ import SweepSchema
 /// vgsweep's `vanishing`: from epoch `minIter` on, `patience` consecutive epochs with
 /// `grad_ratio` below `maxGradRatio` and the train loss within `lossTolerance` of ln(classes)
 /// (chance) stop the trial, at the last of them. The earliest stop is epoch
-/// `minIter + patience - 1`. NaN in either number breaks the streak.
+/// `minIter + patience - 1`. NaN in either number breaks the streak, and so does a ratio of
+/// exactly 0: the first layer is frozen (a progressive schedule's later stages train only the
+/// layers near the head), which says nothing about its gradient.
 struct VanishingEngine: Sendable, Equatable {
     let rule: StoppingRule.Vanishing
     let classes: Int
@@ -17,7 +19,7 @@ struct VanishingEngine: Sendable, Equatable {
     }
 
     func holds(_ facts: EpochFacts) -> Bool {
-        facts.gradRatio < rule.maxGradRatio && abs(facts.trainLoss - chance) <= rule.lossTolerance
+        facts.gradRatio > 0 && facts.gradRatio < rule.maxGradRatio && abs(facts.trainLoss - chance) <= rule.lossTolerance
     }
 
     func count(_ step: Step) -> String? {
