@@ -9,16 +9,7 @@ extension StoppingRule.ASHA {
     public var rungs: [Int] {
         guard gracePeriod >= 1, reductionFactor >= 2, maxT >= gracePeriod else { return [] }
         let count = Int(log(Double(maxT) / Double(gracePeriod)) / log(Double(reductionFactor)) + 1)
-        var rungs: [Int] = []
-        var rung = gracePeriod
-        for _ in 0..<max(count, 0) {
-            if rung >= maxT { break }
-            rungs.append(rung)
-            let (next, overflow) = rung.multipliedReportingOverflow(by: reductionFactor)
-            if overflow { break }
-            rung = next
-        }
-        return rungs
+        return geometricEpochs(from: gracePeriod, factor: reductionFactor, below: maxT, count: max(count, 0))
     }
 }
 

@@ -19,15 +19,7 @@ extension StoppingRule.Hyperband {
             return bands.sorted()
         }
         guard let minIter, minIter >= 1 else { return [] }
-        var bands: [Int] = []
-        var band = minIter
-        while band <= 10_000_000 {
-            bands.append(band)
-            let (next, overflow) = band.multipliedReportingOverflow(by: eta)
-            if overflow { break }
-            band = next
-        }
-        return bands
+        return geometricEpochs(from: minIter, factor: eta, below: 10_000_001)
     }
 }
 
