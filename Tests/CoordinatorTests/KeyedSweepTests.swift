@@ -149,12 +149,14 @@ final class KeyedSweepTests: XCTestCase {
         run.standardOutput = FileHandle.nullDevice
         run.standardError = try FileHandle(forWritingTo: log)
         let before = Set((try? FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory())) ?? []).filter { $0.hasPrefix("vgsweep-run-keys-") }
-        // The remote workers first: they connect as soon as `run` listens.
-        try cluster.startWorker(simulate: 0.2, extra: ["--key", keys["stranger"]! + ".key_secret", "--server-key", server + ".key"], log: "stranger")
-        try cluster.startWorker(simulate: 0.3, extra: ["--key", keys["remote"]! + ".key_secret", "--server-key", server + ".key"], log: "remote")
         try run.run()
         defer { if run.isRunning { kill(run.processIdentifier, SIGKILL) } }
         let runLog = { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+        // The remote workers once `run` listens: started earlier, a worker's first connection
+        // fails and its back-off (1 s, then 2 s) can outlast the whole sweep.
+        cluster.wait("run to listen", timeout: 30) { runLog().contains("listening on") }
+        try cluster.startWorker(simulate: 0.2, extra: ["--key", keys["stranger"]! + ".key_secret", "--server-key", server + ".key"], log: "stranger")
+        try cluster.startWorker(simulate: 0.3, extra: ["--key", keys["remote"]! + ".key_secret", "--server-key", server + ".key"], log: "remote")
         XCTAssertEqual(cluster.waitForExit(run, timeout: 120), 0, runLog())
         let store = try SweepStore(readingFrom: out + "/sweep.db")
         XCTAssertEqual(try store.trials().map(\.status), Array(repeating: .ok, count: 6))
