@@ -9,7 +9,9 @@ final class Cluster {
     let db: String
     let spec: String
     let port: Int
-    var endpoint: String { "tcp://127.0.0.1:\(port)" }
+    /// Where the coordinator binds and the workers connect: IPv4 loopback unless a test says.
+    var host = "127.0.0.1"
+    var endpoint: String { "tcp://\(host):\(port)" }
     private(set) var coordinator: Process?
     private(set) var workers: [Process] = []
     /// Fast heartbeats so a lost peer is noticed in 0.6 s.

@@ -104,4 +104,26 @@ final class OptionTests: XCTestCase {
         XCTAssertTrue(line?.hasSuffix(" s); retrying in 1 s") ?? false, r.stderr)
         XCTAssertFalse(r.stderr.contains("coordinator silent"), r.stderr)
     }
+
+    /// The spellings of a loopback address a user types: `localhost` and `[::1]` serve a
+    /// sweep to workers that connect the same way; a host name in `--bind` is explained.
+    func testLocalhostAndTheIPv6LoopbackServeASweep() throws {
+        for host in ["localhost", "[::1]"] {
+            if host == "[::1]", !FileManager.default.fileExists(atPath: "/proc/net/if_inet6") {
+                print("skipped [::1]: this host has no IPv6")
+                continue
+            }
+            let cluster = try Cluster(spec: simulatedSweep(count: 3, epochs: 2))
+            cluster.host = host
+            let coordinator = try cluster.startCoordinator()
+            try cluster.startWorker(simulate: 0.02)
+            XCTAssertEqual(cluster.waitForExit(coordinator, timeout: 30), 0, "\(host): \(cluster.log("coordinator"))")
+            XCTAssertEqual(try cluster.store().trials().map(\.status), [.ok, .ok, .ok], host)
+        }
+        let cluster = try Cluster(spec: simulatedSweep(count: 1, epochs: 1))
+        let named = try run("coordinator", ["serve", cluster.spec, "--bind", "tcp://no-such-interface:\(cluster.port)", "--insecure",
+                                            "--db", cluster.db])
+        XCTAssertNotEqual(named.status, 0)
+        XCTAssertTrue(named.stderr.contains("not a host name"), named.stderr)
+    }
 }

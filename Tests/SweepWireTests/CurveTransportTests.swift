@@ -1,6 +1,9 @@
 import Foundation
 import XCTest
 @testable import SweepWire
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// CURVE on the transport: a client that knows the server's public key talks to it; one that
 /// speaks plain text, or has the wrong server key, gets nothing through.
@@ -77,6 +80,63 @@ final class EndpointTests: XCTestCase {
         for e in ["tcp://*:5555", "tcp://0.0.0.0:5555", "tcp://10.0.0.5:5555", "tcp://eth0:5555", "tcp://[::]:5555",
                   "tcp://127.0.0.1.evil.example:5555", "tcp://head:5555", "udp://127.0.0.1:1"] {
             XCTAssertFalse(Endpoint.isLoopback(e), e)
+        }
+    }
+
+    func testIPv6AndBindSpellings() {
+        XCTAssertTrue(Endpoint.isIPv6("tcp://[::1]:5555"))
+        XCTAssertTrue(Endpoint.isIPv6("tcp://[::]:*"))
+        XCTAssertFalse(Endpoint.isIPv6("tcp://127.0.0.1:5555"))
+        XCTAssertFalse(Endpoint.isIPv6("ipc:///tmp/[x]"))
+        XCTAssertEqual(Endpoint.bindable("tcp://localhost:5555"), "tcp://127.0.0.1:5555")
+        XCTAssertEqual(Endpoint.bindable("tcp://localhost:*"), "tcp://127.0.0.1:*")
+        for e in ["tcp://localhost.example:5555", "tcp://*:5555", "tcp://[::1]:5555", "ipc://localhost"] {
+            XCTAssertEqual(Endpoint.bindable(e), e)
+        }
+    }
+}
+
+/// The spellings `Endpoint` promises work, on real sockets: a worker on `localhost` or `[::1]`
+/// reaches a ROUTER bound the same way, and a host name in a bind fails saying why.
+final class BindSpellingTests: XCTestCase {
+    private func roundTrip(bind: String) throws -> String {
+        let context = try ZMQContext()
+        let router = try ZMQSocket(context: context, type: .router)
+        try router.setLinger(milliseconds: 0)
+        try router.bind(bind)
+        let endpoint = try router.lastEndpoint
+        let port = endpoint.split(separator: ":").last!
+        let dealer = try ZMQSocket(context: context, type: .dealer)
+        try dealer.setLinger(milliseconds: 0)
+        try dealer.connect(bind.replacingOccurrences(of: ":*", with: ":\(port)"))
+        try dealer.send([Array("ping".utf8)])
+        XCTAssertEqual(try Poller([router]).poll(timeoutMilliseconds: 3000), [0], "nothing reached \(endpoint)")
+        XCTAssertEqual(try router.receive(dontWait: true)?.last, Array("ping".utf8))
+        return endpoint
+    }
+
+    func testLocalhostBindsTheIPv4Loopback() throws {
+        XCTAssertTrue(try roundTrip(bind: "tcp://localhost:*").hasPrefix("tcp://127.0.0.1:"))
+    }
+
+    func testTheIPv6LoopbackWorks() throws {
+        let probe = socket(AF_INET6, Int32(SOCK_STREAM.rawValue), 0)
+        defer { if probe >= 0 { Glibc.close(probe) } }
+        var address = sockaddr_in6()
+        address.sin6_family = sa_family_t(AF_INET6)
+        address.sin6_addr = in6addr_loopback
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(probe, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+        }
+        guard probe >= 0, bound == 0 else { throw XCTSkip("this host has no IPv6 loopback (::1)") }
+        XCTAssertTrue(try roundTrip(bind: "tcp://[::1]:*").hasPrefix("tcp://[::1]:"))
+    }
+
+    func testAHostNameInABindIsExplained() throws {
+        let context = try ZMQContext()
+        let router = try ZMQSocket(context: context, type: .router)
+        XCTAssertThrowsError(try router.bind("tcp://no-such-interface:5555")) { error in
+            XCTAssertTrue("\(error)".contains("bind tcp://no-such-interface:5555 (libzmq binds an IP address, an interface name or *, not a host name)"), "\(error)")
         }
     }
 }

@@ -57,12 +57,25 @@ public final class ZMQSocket {
         handle = nil
     }
 
+    /// Binds `endpoint`: `tcp://localhost:…` binds 127.0.0.1, and `tcp://[IPv6]:…` turns on
+    /// ZMQ_IPV6 first (`Endpoint`). A name that is no interface of this host (libzmq binds no
+    /// host names) fails with a hint saying so.
     public func bind(_ endpoint: String) throws {
-        try check(zmq_bind(open("bind \(endpoint)"), endpoint), "bind \(endpoint)")
+        let socket = try open("bind \(endpoint)")
+        if Endpoint.isIPv6(endpoint) { try setIPv6() }
+        guard zmq_bind(socket, Endpoint.bindable(endpoint)) == 0 else {
+            let code = zmq_errno()
+            let hint = code == ENODEV ? " (libzmq binds an IP address, an interface name or *, not a host name)" : ""
+            throw TransportError(code: code, operation: "bind \(endpoint)\(hint)")
+        }
     }
 
+    /// Connects to `endpoint` (a host name is resolved, by libzmq, when it connects); an IPv6
+    /// address in brackets turns on ZMQ_IPV6 first.
     public func connect(_ endpoint: String) throws {
-        try check(zmq_connect(open("connect \(endpoint)"), endpoint), "connect \(endpoint)")
+        let socket = try open("connect \(endpoint)")
+        if Endpoint.isIPv6(endpoint) { try setIPv6() }
+        try check(zmq_connect(socket, endpoint), "connect \(endpoint)")
     }
 
     // MARK: Sending and receiving
@@ -161,6 +174,11 @@ public final class ZMQSocket {
     /// peer that connects and says nothing holds a connection only this long.
     public func setHandshakeInterval(milliseconds: Int) throws {
         try setInt32(ZMQ_HANDSHAKE_IVL, milliseconds, "handshake interval")
+    }
+
+    /// ZMQ_IPV6: lets the socket bind and connect IPv6 addresses (off in libzmq by default).
+    private func setIPv6() throws {
+        try setInt32(ZMQ_IPV6, 1, "IPv6")
     }
 
     /// ZMQ_RECONNECT_IVL: the first wait before reconnecting a lost `connect` (-1: never).
