@@ -172,6 +172,7 @@ struct KeyOptions: ParsableArguments {
 
     /// Called from the command's `validate()`, which knows the bind address.
     func check(bind: String) throws {
+        if let problem = Endpoint.problem(with: bind, binding: true) { throw ValidationError("--bind \(bind): \(problem)") }
         guard (key == nil) == (authorized == nil) else { throw ValidationError("--key and --authorized go together") }
         if key == nil && !insecure && !Endpoint.isLoopback(bind) {
             throw ValidationError("--bind \(bind) is reachable from other hosts: give --key and --authorized (coordinator keygen), or --insecure to serve plain text on purpose")

@@ -63,6 +63,7 @@ struct ConnectCommand: ParsableCommand {
         guard let connect, !connect.isEmpty else {
             throw ValidationError("give --connect tcp://HOST:PORT to join a coordinator, or use 'worker train'")
         }
+        if let problem = Endpoint.problem(with: connect, binding: false) { throw ValidationError("--connect \(connect): \(problem)") }
         guard heartbeat > 0, heartbeat.isFinite else { throw ValidationError("--heartbeat must be a positive number of seconds") }
         guard liveness >= 1 else { throw ValidationError("--liveness must be at least 1") }
         if let giveUpAfter, !(giveUpAfter > 0) {

@@ -57,6 +57,11 @@ final class OptionTests: XCTestCase {
         try assertRefused("coordinator", serve + ["--linger", "-1"], naming: "--linger")
         try assertRefused("coordinator", serve + ["--liveness", "-2"], naming: "--liveness")
         try assertRefused("coordinator", ["promote", "--db", "x.db", "--top", "0"], naming: "--top")
+        for (bind, problem) in [("127.0.0.1:5555", "give a tcp:// address"), ("tcp://127.0.0.1", "the address has no port"),
+                                ("tcp://:5555", "the address has no host"), ("tcp://*:70000", "port 70000 is not a number")] {
+            try assertRefused("coordinator", serve + ["--bind", bind], naming: "--bind \(bind): \(problem)")
+            try assertRefused("coordinator", run + ["--bind", bind], naming: "--bind \(bind): \(problem)")
+        }
     }
 
     func testWorkerRefusesImpossibleValuesByName() throws {
@@ -72,6 +77,10 @@ final class OptionTests: XCTestCase {
         ]
         for (arguments, option) in cases { try assertRefused("worker", connect + arguments, naming: option) }
         try assertRefused("worker", [], naming: "--connect")
+        for (address, problem) in [("127.0.0.1:5555", "give a tcp:// address"), ("tcp://head", "the address has no port"),
+                                   ("tcp://head:*", "connect to a port number, not *"), ("tcp://[::1]", "the address has no port"), ("tcp://head:0", "port 0 is not")] {
+            try assertRefused("worker", ["--connect", address], naming: "--connect \(address): \(problem)")
+        }
     }
 
     func testVersion() throws {

@@ -94,6 +94,27 @@ final class EndpointTests: XCTestCase {
             XCTAssertEqual(Endpoint.bindable(e), e)
         }
     }
+
+    func testTheProblemWithAnAddressIsNamed() {
+        for e in ["tcp://*:5555", "tcp://127.0.0.1:*", "tcp://[::1]:1", "tcp://eth0:65535", "ipc:///tmp/s"] {
+            XCTAssertNil(Endpoint.problem(with: e, binding: true), e)
+        }
+        XCTAssertNil(Endpoint.problem(with: "tcp://head.example:5555", binding: false))
+        let wrong: [(String, Bool, String)] = [
+            ("head:5555", false, "give a tcp:// address, e.g. tcp://HOST:5555"),
+            ("udp://head:5555", true, "give a tcp:// address, e.g. tcp://*:5555"),
+            ("ipc://", true, "an ipc:// address needs a path"),
+            ("tcp://head", false, "the address has no port, e.g. tcp://HOST:5555"),
+            ("tcp://head:", false, "the address has no port, e.g. tcp://HOST:5555"),
+            ("tcp://[::1]", true, "the address has no port, e.g. tcp://*:5555"),
+            ("tcp://[::1", true, "give a tcp:// address, e.g. tcp://*:5555"),
+            ("tcp://:5555", false, "the address has no host, e.g. tcp://HOST:5555"),
+            ("tcp://head:*", false, "connect to a port number, not *"),
+            ("tcp://head:0", false, "port 0 is not a number from 1 to 65535"),
+            ("tcp://head:http", true, "port http is not a number from 1 to 65535"),
+        ]
+        for (e, binding, problem) in wrong { XCTAssertEqual(Endpoint.problem(with: e, binding: binding), problem, e) }
+    }
 }
 
 /// The spellings `Endpoint` promises work, on real sockets: a worker on `localhost` or `[::1]`
