@@ -84,6 +84,9 @@ final class SweepWorker {
     /// `giveUpAfter`) cannot be reached; returns the exit status.
     func run() throws -> ExitStatus {
         log("worker \(identity.workerID) (\(allowance)) connecting to \(options.endpoint)")
+        if let problem = HostLookup.problem(options.endpoint) {
+            log("\(problem); retrying, in case it appears")
+        }
         try connect()
         while true {
             let timeout = min(100, heartbeat.millisecondsToNextSend())

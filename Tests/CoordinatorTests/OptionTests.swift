@@ -114,6 +114,17 @@ final class OptionTests: XCTestCase {
         XCTAssertFalse(r.stderr.contains("coordinator silent"), r.stderr)
     }
 
+    /// A host name that does not resolve is said so (libzmq itself only fails to connect);
+    /// one that does is not (the control).
+    func testWorkerSaysTheCoordinatorsHostIsNotKnown() throws {
+        let unknown = try run("worker", ["--connect", "tcp://no-such-host.invalid:5555", "--give-up-after", "1"])
+        XCTAssertEqual(unknown.status, 69, unknown.stderr)
+        XCTAssertTrue(unknown.stderr.contains("host no-such-host.invalid is not known ("), unknown.stderr)
+        let known = try run("worker", ["--connect", "tcp://localhost:\(try Cluster.freePort())", "--give-up-after", "1"])
+        XCTAssertEqual(known.status, 69, known.stderr)
+        XCTAssertFalse(known.stderr.contains("is not known"), known.stderr)
+    }
+
     /// The spellings of a loopback address a user types: `localhost` and `[::1]` serve a
     /// sweep to workers that connect the same way; a host name in `--bind` is explained.
     func testLocalhostAndTheIPv6LoopbackServeASweep() throws {

@@ -18,6 +18,12 @@ public enum Endpoint {
         TCPAddress(endpoint)?.bracketed ?? false
     }
 
+    /// The host of a `tcp://` endpoint, without brackets ("head", "10.0.0.5", "::1"); nil for
+    /// other transports.
+    public static func host(of endpoint: String) -> String? {
+        TCPAddress(endpoint).map { String($0.host) }
+    }
+
     /// The endpoint as libzmq's `bind` takes it. libzmq binds an IP address, an interface name
     /// or `*`, never a host name; `localhost`, which everybody types, becomes 127.0.0.1.
     public static func bindable(_ endpoint: String) -> String {
