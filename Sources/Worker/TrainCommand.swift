@@ -31,7 +31,10 @@ struct TrainCommand: ParsableCommand {
         do {
             config = try TrialConfig(arguments: parameters)
         } catch {
-            throw ValidationError(error.description)
+            // The error names the parameter and what it takes; the usage text (of `worker`,
+            // not of `train`, from here) would bury it.
+            printError("Error: \(error.description)")
+            throw ExitCode(.usage)
         }
         let dataset: FashionMNIST
         do {

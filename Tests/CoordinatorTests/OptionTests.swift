@@ -114,6 +114,21 @@ final class OptionTests: XCTestCase {
         XCTAssertFalse(r.stderr.contains("coordinator silent"), r.stderr)
     }
 
+    /// `worker train` with a parameter it cannot take: status 64, the parameter and what it
+    /// takes, and no usage text burying them.
+    func testWorkerTrainNamesTheParameterAtFault() throws {
+        let cases = [("epochs=abc", "epochs=abc is not allowed; epochs takes an integer in 1...100000"),
+                     ("lr=-1", "lr=-1 is not allowed; lr takes a number > 0"),
+                     ("epochs", "'epochs' is not of the form key=value"),
+                     ("lrr=1", "unknown parameter 'lrr' (did you mean 'lr'?)")]
+        for (parameter, message) in cases {
+            let r = try run("worker", ["train", parameter, "--offline"])
+            XCTAssertEqual(r.status, 64, "\(parameter): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("Error: \(message)"), "\(parameter): \(r.stderr)")
+            XCTAssertFalse(r.stderr.contains("Usage:"), "\(parameter): \(r.stderr)")
+        }
+    }
+
     /// A host name that does not resolve is said so (libzmq itself only fails to connect);
     /// one that does is not (the control).
     func testWorkerSaysTheCoordinatorsHostIsNotKnown() throws {
