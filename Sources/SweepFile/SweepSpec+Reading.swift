@@ -6,7 +6,10 @@ extension SweepSpec {
     /// Reads and checks the sweep file at `path`; errors name `path` as given.
     public static func load(path: String) throws(SpecError) -> SweepSpec {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw SpecError(file: path, line: 0, column: 0, field: "", message: "cannot read the file")
+            var folder: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &folder)
+            let why = !exists ? "no such file" : folder.boolValue ? "a folder, not a sweep file" : "cannot read the file"
+            throw SpecError(file: path, line: 0, column: 0, field: "", message: why)
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw SpecError(file: path, line: 0, column: 0, field: "", message: "the file is not UTF-8 text")

@@ -480,8 +480,18 @@ final class SweepSpecTests: XCTestCase {
         XCTAssertThrowsError(try SweepSpec.load(path: path)) { error in
             XCTAssertEqual("\(error)", "\(path):4:3: parameters.wdith: unknown parameter (did you mean 'width'?)")
         }
-        XCTAssertThrowsError(try SweepSpec.load(path: dir.appendingPathComponent("missing.yaml").path)) { error in
+        let missing = dir.appendingPathComponent("missing.yaml").path
+        XCTAssertThrowsError(try SweepSpec.load(path: missing)) { error in
             XCTAssertEqual((error as? SpecError)?.line, 0)
+            XCTAssertEqual("\(error)", "\(missing): no such file")
+        }
+        XCTAssertThrowsError(try SweepSpec.load(path: dir.path)) { error in
+            XCTAssertEqual("\(error)", "\(dir.path): a folder, not a sweep file")
+        }
+        let unreadable = dir.appendingPathComponent("unreadable.yaml").path
+        try Data([0xff, 0xfe]).write(to: URL(fileURLWithPath: unreadable))
+        XCTAssertThrowsError(try SweepSpec.load(path: unreadable)) { error in
+            XCTAssertEqual("\(error)", "\(unreadable): the file is not UTF-8 text")
         }
     }
 
