@@ -134,9 +134,7 @@ func openSweep(_ arguments: SweepArguments, database: String, maxAttempts: Int) 
             trials = try spec.trials(only: arguments.entries)
         }
     } catch {
-        // The error names the file, line, column and field; the usage text would bury it.
-        FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-        throw ExitCode(.usage)
+        throw refusal("\(error)")
     }
     let store = try SweepStore(path: database)
     var yaml = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
@@ -185,15 +183,22 @@ struct KeyOptions: ParsableArguments {
         }
     }
 
-    /// The server's certificate and folder, when keys were given.
+    /// The server's certificate and folder, when keys were given. Read before the sweep's
+    /// database is opened, so that a wrong key file leaves nothing behind.
     func security() throws -> CoordinatorServer.Security? {
         guard let key, let authorized else { return nil }
-        let certificate = try CurveCertificate.read(key)
-        guard certificate.secretKey != nil else {
-            throw ValidationError("--key \(key) holds no secret key: give the .key_secret file")
-        }
+        let certificate: CurveCertificate
+        do { certificate = try CurveCertificate.read(key) } catch { throw refusal("--key \(error)") }
+        guard certificate.secretKey != nil else { throw refusal("--key \(key) holds no secret key: give the .key_secret file") }
         return CoordinatorServer.Security(certificate: certificate, authorized: authorized)
     }
+}
+
+/// A mistake in a file the user named (a sweep file, a key): "Error: ..." and status 64,
+/// without the usage text, which would bury the file, line and field the message names.
+func refusal(_ message: String) -> ExitCode {
+    FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+    return ExitCode(.usage)
 }
 
 struct ServeCommand: ParsableCommand {
@@ -223,11 +228,12 @@ struct ServeCommand: ParsableCommand {
     @OptionGroup var serve: ServeOptions
 
     func run() throws {
+        let security = try keys.security()
         let opened = try openSweep(sweep, database: db, maxAttempts: serve.maxAttempts)
         var options = serve.server(endpoint: bind)
         opened.configure(&options)
         options.linger = linger
-        options.security = try keys.security()
+        options.security = security
         try CoordinatorServer(store: opened.store, options: options).run()
     }
 }
@@ -240,7 +246,7 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let store = try SweepStore(readingFrom: db)
-        guard let sweep = try store.sweep() else { throw ValidationError("\(db) holds no sweep") }
+        guard let sweep = try store.sweep() else { throw refusal("\(db) holds no sweep") }
         let counts = try store.counts()
         let trials = try store.trials()
         let best = ResultsTable.rankTrials(trials, metric: sweep.ranking).first.flatMap { rank, t in
@@ -268,7 +274,7 @@ struct ResultsCommand: ParsableCommand {
 
     func run() throws {
         let store = try SweepStore(readingFrom: db)
-        guard let sweep = try store.sweep() else { throw ValidationError("\(db) holds no sweep") }
+        guard let sweep = try store.sweep() else { throw refusal("\(db) holds no sweep") }
         if metrics {
             print(ResultsTable.metrics(try store.metrics()), terminator: "")
         } else if group {

@@ -35,7 +35,7 @@ struct PromoteCommand: ParsableCommand {
 
     func run() throws {
         let store = try SweepStore(readingFrom: db)
-        guard let sweep = try store.sweep() else { throw ValidationError("\(db) holds no sweep") }
+        guard let sweep = try store.sweep() else { throw refusal("\(db) holds no sweep") }
         let file = try Self.promote(try store.trials(), sweep: sweep, top: top, repeats: repeats, source: db)
         if let output {
             try file.yaml.write(toFile: output, atomically: true, encoding: .utf8)

@@ -17,7 +17,7 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         let store = try SweepStore(readingFrom: db)
-        guard try store.sweep() != nil else { throw ValidationError("\(db) holds no sweep") }
+        guard try store.sweep() != nil else { throw refusal("\(db) holds no sweep") }
         print("wrote \(try ReportWriter.write(store, to: out))")
     }
 }

@@ -47,6 +47,7 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
+        let security = try keys.security()
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let database = db ?? (out as NSString).appendingPathComponent("sweep.db")
         let opened = try openSweep(sweep, database: database, maxAttempts: serve.maxAttempts)
@@ -65,7 +66,7 @@ struct RunCommand: ParsableCommand {
         // Split the cores between the workers: two processes with two BLAS threads each on
         // two cores lose 25-40 % (docs/performance.md).
         options.rules.threadsPerTrial = threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / localWorkers)
-        options.security = try keys.security()
+        options.security = security
         // With keys, the local workers get a key pair of their own for this run, admitted
         // beside the --authorized folder and removed at the end.
         let localKeys = try options.security.map { try LocalWorkerKeys(server: $0.certificate) }

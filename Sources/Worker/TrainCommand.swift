@@ -31,10 +31,7 @@ struct TrainCommand: ParsableCommand {
         do {
             config = try TrialConfig(arguments: parameters)
         } catch {
-            // The error names the parameter and what it takes; the usage text (of `worker`,
-            // not of `train`, from here) would bury it.
-            printError("Error: \(error.description)")
-            throw ExitCode(.usage)
+            throw refusal(error.description)
         }
         let dataset: FashionMNIST
         do {

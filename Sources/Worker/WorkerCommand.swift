@@ -88,11 +88,20 @@ struct ConnectCommand: ParsableCommand {
         options.dataDirectory = data
         options.simulateEpochSeconds = simulateEpochSeconds
         if let key, let serverKey {
-            let own = try CurveCertificate.read(key), server = try CurveCertificate.read(serverKey)
-            guard own.secretKey != nil else { throw ValidationError("--key \(key) holds no secret key: give the .key_secret file") }
+            let own: CurveCertificate, server: CurveCertificate
+            do { own = try CurveCertificate.read(key) } catch { throw refusal("--key \(error)") }
+            do { server = try CurveCertificate.read(serverKey) } catch { throw refusal("--server-key \(error)") }
+            guard own.secretKey != nil else { throw refusal("--key \(key) holds no secret key: give the .key_secret file") }
             options.curve = (own, server.publicKey)
         }
         let status = try SweepWorker(options).run()
         throw ExitCode(status)
     }
+}
+
+/// A mistake in what the user named (a key file, a trial parameter): "Error: ..." and status
+/// 64, without the usage text (of `worker`, from `run()`), which would bury what it names.
+func refusal(_ message: String) -> ExitCode {
+    printError("Error: \(message)")
+    return ExitCode(.usage)
 }

@@ -47,6 +47,36 @@ final class KeyedSweepTests: XCTestCase {
         XCTAssertTrue(serve.stderr.contains("--key"), serve.stderr)
     }
 
+    /// A key file that is missing, a folder or public only: both programs exit 64 naming the
+    /// option, the file and the fault, without usage text, and the coordinator stores nothing.
+    func testAWrongKeyFileIsNamedAndNothingIsStored() throws {
+        let (cluster, server, keys, authorized) = try keyedCluster(simulatedSweep(count: 1, epochs: 1), workers: ["w"])
+        let missing = cluster.directory.appendingPathComponent("missing.key_secret").path
+        let cases = [(missing, "--key \(missing): No such file or directory"),
+                     (authorized, "--key \(authorized): Is a directory"),
+                     (server + ".key", "--key \(server).key holds no secret key: give the .key_secret file")]
+        let out = cluster.directory.appendingPathComponent("out").path
+        for (key, message) in cases {
+            for command in [["serve", cluster.spec, "--bind", "tcp://*:\(cluster.port)", "--db", cluster.db],
+                            ["run", cluster.spec, "--bind", "tcp://0.0.0.0:\(cluster.port)", "--out", out]] {
+                let r = try Cluster.runToEnd("coordinator", command + ["--key", key, "--authorized", authorized], timeout: 10)
+                XCTAssertEqual(r.status, 64, r.stderr)
+                XCTAssertTrue(r.stderr.contains("Error: \(message)"), r.stderr)
+                XCTAssertFalse(r.stderr.contains("Usage:"), r.stderr)
+                XCTAssertFalse(FileManager.default.fileExists(atPath: cluster.db), "\(command[0]) stored the sweep with a wrong key")
+                XCTAssertFalse(FileManager.default.fileExists(atPath: out), "\(command[0]) made its folder with a wrong key")
+            }
+            let worker = try Cluster.runToEnd("worker", ["--connect", cluster.endpoint, "--key", key, "--server-key", server + ".key"])
+            XCTAssertEqual(worker.status, 64, worker.stderr)
+            XCTAssertTrue(worker.stderr.contains("Error: \(message)"), worker.stderr)
+            XCTAssertFalse(worker.stderr.contains("Usage:"), worker.stderr)
+        }
+        let noServerKey = try Cluster.runToEnd("worker", ["--connect", cluster.endpoint, "--key", keys["w"]! + ".key_secret",
+                                                          "--server-key", missing])
+        XCTAssertEqual(noServerKey.status, 64, noServerKey.stderr)
+        XCTAssertTrue(noServerKey.stderr.contains("Error: --server-key \(missing): No such file or directory"), noServerKey.stderr)
+    }
+
     /// A cluster with a keyed coordinator: the base paths of its key and of `workers` worker
     /// keys, all listed in `authorized` unless `listed` says otherwise.
     private func keyedCluster(_ yaml: String, workers: [String], listed: Set<String>? = nil)

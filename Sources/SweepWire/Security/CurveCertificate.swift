@@ -76,6 +76,21 @@ public struct CurveCertificate: Equatable, Sendable {
         return paths
     }
 
+    /// The text of `path`; a failure in the system's words ("No such file or directory",
+    /// "Is a directory", "Permission denied").
+    private static func contents(_ path: String) throws(CertificateError) -> String {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .io(file: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var bytes: [UInt8] = [], chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
+            guard count >= 0 else { throw .io(file: path, reason: String(cString: strerror(errno))) }
+            if count == 0 { return String(decoding: bytes, as: UTF8.self) }
+            bytes += chunk[..<count]
+        }
+    }
+
     /// Creates `path` with `mode` from the start (no window in which others could read it).
     private static func create(_ path: String, _ text: String, mode: mode_t) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
@@ -90,10 +105,7 @@ public struct CurveCertificate: Equatable, Sendable {
     /// Reads a certificate file: `public-key` and, if present, `secret-key` of its `curve`
     /// section. Errors name the file and line.
     public static func read(_ path: String) throws(CertificateError) -> CurveCertificate {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw .io(file: path, reason: (error as NSError).localizedDescription)
-        }
+        let text = try contents(path)
         var section = "", keys: [String: String] = [:]
         for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
