@@ -3,6 +3,7 @@ import Foundation
 import SweepSchema
 import SweepFile
 import SweepReport
+import SweepRules
 import SweepStorage
 import SweepWire
 
@@ -145,7 +146,7 @@ func openSweep(_ arguments: SweepArguments, database: String, maxAttempts: Int) 
             StoredTrial(id: $0.id, configID: $0.configId, name: $0.name, ordinal: $0.ordinal,
                         parameters: $0.pairs.map { Pair($0.name, $0.value) }, swept: $0.swept.map { Pair($0.name, $0.value) })
         })
-    for notice in spec.notices { CoordinatorServer.log(notice) }
+    for notice in spec.notices + idleStoppingNotices(spec, trials: trials, source: source) { CoordinatorServer.log(notice) }
     if let source {
         let budget = source.budget == Int.max ? "no run_cap: until stopped" : "up to \(source.budget)"
         CoordinatorServer.log("\(path): \(spec.method.rawValue) sweep, trials made as workers ask (\(budget)), in \(database)")
@@ -153,6 +154,20 @@ func openSweep(_ arguments: SweepArguments, database: String, maxAttempts: Int) 
         CoordinatorServer.log("\(path): \(trials.count) trial(s), \(added) new in \(database)")
     }
     return OpenSweep(store: store, spec: spec, source: source)
+}
+
+/// A notice for each `early_terminate` rule that cannot stop a trial of this sweep before its
+/// last epoch, judged from its trials, or from its first 32 samples for a random or bayes sweep.
+func idleStoppingNotices(_ spec: SweepSpec, trials: [Trial], source: SpecTrialSource?) -> [String] {
+    guard !spec.stopping.isEmpty else { return [] }
+    var seen = trials, count = trials.count
+    if let source, var sampler = try? spec.sampler() {
+        count = source.budget
+        for _ in 0..<32 { guard let next = try? sampler.next() else { break }; seen += next }
+    }
+    let longest = seen.compactMap { epochBudget(of: $0.pairs.map { ($0.name, $0.value) }) }.max() ?? 0
+    return spec.stopping.compactMap { $0.idleReason(longestTrial: longest, trials: count) }
+        .map { "\(spec.file): early_terminate: \($0)" }
 }
 
 /// CURVE keys, shared by `run` and `serve`: on by default wherever other hosts can connect.
