@@ -216,6 +216,21 @@ func refusal(_ message: String) -> ExitCode {
     return ExitCode(.usage)
 }
 
+/// Makes the folder an `option` (`--out`) names, if need be; a file in its place, or a parent
+/// that cannot hold it, is refused with the option, the path and the system's reason.
+func makeFolder(_ path: String, for option: String) throws {
+    var folder: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &folder) {
+        guard folder.boolValue else { throw refusal("\(option) \(path) is a file, not a folder") }
+        return
+    }
+    do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
+        // Foundation's error prints as a dump of its user info; mkdir(2) says why in words.
+        let reason = mkdir(path, 0o755) == 0 ? "\(error)" : String(cString: strerror(errno))
+        throw refusal("\(option) \(path): cannot make the folder (\(reason))")
+    }
+}
+
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",

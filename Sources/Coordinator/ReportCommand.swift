@@ -18,6 +18,7 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         let store = try SweepStore(readingFrom: db)
         guard try store.sweep() != nil else { throw refusal("\(db) holds no sweep") }
+        try makeFolder(out, for: "--out")
         print("wrote \(try ReportWriter.write(store, to: out))")
     }
 }

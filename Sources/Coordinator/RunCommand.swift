@@ -48,7 +48,7 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let security = try keys.security()
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try makeFolder(out, for: "--out")
         let database = db ?? (out as NSString).appendingPathComponent("sweep.db")
         let opened = try openSweep(sweep, database: database, maxAttempts: serve.maxAttempts)
         let store = opened.store

@@ -129,6 +129,21 @@ final class OptionTests: XCTestCase {
         }
     }
 
+    /// `--out` naming a file, or a folder that cannot be made: status 64, the option, the
+    /// path and the system's reason, and no sweep stored.
+    func testAnOutputFolderThatCannotBeMadeIsNamed() throws {
+        let cluster = try Cluster(spec: simulatedSweep(count: 1, epochs: 1))
+        let file = cluster.directory.appendingPathComponent("a-file").path
+        try "x".write(toFile: file, atomically: true, encoding: .utf8)
+        for (out, message) in [(file, "--out \(file) is a file, not a folder"),
+                               (file + "/sub", "--out \(file)/sub: cannot make the folder (Not a directory)")] {
+            let r = try run("coordinator", ["run", cluster.spec, "--out", out])
+            XCTAssertEqual(r.status, 64, r.stderr)
+            XCTAssertTrue(r.stderr.contains("Error: \(message)"), r.stderr)
+        }
+        XCTAssertEqual(try String(contentsOfFile: file, encoding: .utf8), "x")
+    }
+
     /// A host name that does not resolve is said so (libzmq itself only fails to connect);
     /// one that does is not (the control).
     func testWorkerSaysTheCoordinatorsHostIsNotKnown() throws {
