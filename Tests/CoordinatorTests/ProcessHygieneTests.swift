@@ -127,35 +127,10 @@ final class ProcessHygieneTests: XCTestCase {
 
     private func log() -> String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
-    /// posix_spawn, so that the child can lead a process group of its own (Foundation's
-    /// Process cannot); stdout to /dev/null, stderr to `log()`.
+    /// `spawn`, so that the child can lead a process group of its own (Foundation's Process
+    /// cannot); stdout to /dev/null, stderr to `log()`. Killed at teardown.
     private func spawn(_ path: String, _ arguments: [String], ownGroup: Bool = false) throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var flags = Int32(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)
-        if ownGroup {
-            flags |= Int32(POSIX_SPAWN_SETPGROUP)
-            posix_spawnattr_setpgroup(&attributes, 0)
-        }
-        var none = sigset_t(), all = sigset_t()
-        sigemptyset(&none)
-        sigfillset(&all)
-        sigdelset(&all, SIGKILL)
-        sigdelset(&all, SIGSTOP)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(flags))
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        defer { for p in argv { free(p) } }
-        var pid: pid_t = 0
-        let code = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
-        guard code == 0 else { throw NSError(domain: "posix_spawn", code: Int(code)) }
+        let pid = try CoordinatorTests.spawn(path, arguments, stdout: "/dev/null", stderr: logPath, ownGroup: ownGroup)
         started.append(pid)
         return pid
     }

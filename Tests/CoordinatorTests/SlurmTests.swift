@@ -182,39 +182,11 @@ final class LocalSlurm {
         guard pid(pidFile) != nil else { throw XCTSkip("\(name) wrote no pid file \(pidFile)\n\(logs())") }
     }
 
-    /// posix_spawn and waitpid, not Foundation's Process: Process learns that a child ended
-    /// when a socket the child inherits is closed, and a daemon (munged) keeps it open for
-    /// ever, so Process would wait for ever. Here the daemon inherits nothing but stdin
-    /// (/dev/null) and stdout and stderr (`log`); the parent it leaves is reaped (10 s at most).
+    /// Starts a daemon with `spawn` (not Process, which would wait for ever on the pipe munged
+    /// keeps open) and waits for the parent it leaves (10 s at most).
     private func spawnAndWait(_ program: String, _ arguments: [String], log: String) throws -> Int32 {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        // glibc 2.34's posix_spawn_file_actions_addclosefrom_np, which Swift's Glibc does not export.
-        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-        if let closeFrom = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") {
-            _ = unsafeBitCast(closeFrom, to: CloseFrom.self)(&actions, 3)
-        }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t(), all = sigset_t()
-        sigemptyset(&none)
-        sigfillset(&all)
-        sigdelset(&all, SIGKILL)
-        sigdelset(&all, SIGSTOP)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let argv = ([program] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { for p in argv + envp { free(p) } }
-        var pid: pid_t = 0
-        let code = posix_spawn(&pid, program, &actions, &attributes, argv, envp)
-        guard code == 0 else { throw XCTSkip("\(program) could not be started: \(String(cString: strerror(code)))") }
+        let pid: pid_t
+        do { pid = try spawn(program, arguments, stdout: log, environment: environment) } catch { throw XCTSkip("\(error)") }
         var status: Int32 = 0
         let deadline = Date().addingTimeInterval(10)
         while waitpid(pid, &status, WNOHANG) == 0 {
