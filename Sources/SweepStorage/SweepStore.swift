@@ -302,11 +302,11 @@ public enum StoreError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .noDatabase(let path): return "\(path): no such database"
-        case .notASweepStore(let path): return "\(path) is an SQLite database but not a vgsweep store; nothing was changed in it. Use another --db file"
+        case .notASweepStore(let path): return "\(path) is an SQLite database but not a vgsweep store; nothing was changed in it. Use another --db file (or, with run, another --out folder)"
         case .otherSweep(let path, let existing, let requested):
-            return "\(path) holds the sweep '\(existing)', not '\(requested)'; use another --db file"
+            return "\(path) holds the sweep '\(existing)', not '\(requested)'; use another --db file (or, with run, another --out folder)"
         case .held(let path, let holder):
-            return "\(path) is in use by another coordinator (\(holder)); stop it first, or use another --db file"
+            return "\(path) is in use by another coordinator (\(holder)); stop it first, or use another --db file (or, with run, another --out folder)"
         case .storage(let path, let error):
             if let e = error as? DatabaseError { return "\(path): \(e.message ?? "SQLite error \(e.resultCode)")" }
             return "\(path): \(error)"

@@ -141,7 +141,7 @@ final class SweepStoreTests: XCTestCase {
         XCTAssertEqual(metrics.map { [$0.trialID, "\($0.attempt)", "\($0.epoch)", $0.report] }, [["t1", "1", "1", "first"]])
         let other = SweepRecord(name: "other", spec: "", metric: Metric(), maxAttempts: 3)
         let error = storeError { try store.register(other, trials: []) }
-        XCTAssertEqual(error?.description, "\(path()) holds the sweep 's', not 'other'; use another --db file")
+        XCTAssertEqual(error?.description, "\(path()) holds the sweep 's', not 'other'; use another --db file (or, with run, another --out folder)")
     }
 
     /// `.endAttempt` ends the attempt row with its outcome and reason, and moves the trial to
@@ -330,7 +330,7 @@ final class SweepStoreTests: XCTestCase {
         let description = try XCTUnwrap(error?.description)
         XCTAssertTrue(description.contains(path()), description)
         XCTAssertTrue(description.contains("(\(expectedHolder))"), description)
-        XCTAssertEqual(description, "\(path()) is in use by another coordinator (\(expectedHolder)); stop it first, or use another --db file")
+        XCTAssertEqual(description, "\(path()) is in use by another coordinator (\(expectedHolder)); stop it first, or use another --db file (or, with run, another --out folder)")
         // Readers are not writers: they may open the file meanwhile.
         XCTAssertEqual(try SweepStore(readingFrom: path()).trials().map(\.id), ["t1"])
         // The refused store left the first one working.
@@ -392,7 +392,7 @@ final class SweepStoreTests: XCTestCase {
             }
             XCTAssertEqual(refused, notes)
             XCTAssertEqual(error?.description,
-                           "\(notes) is an SQLite database but not a vgsweep store; nothing was changed in it. Use another --db file")
+                           "\(notes) is an SQLite database but not a vgsweep store; nothing was changed in it. Use another --db file (or, with run, another --out folder)")
 
             let after = try Data(contentsOf: URL(fileURLWithPath: notes))
             XCTAssertEqual(after.count, before.count, name)
