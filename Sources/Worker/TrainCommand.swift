@@ -37,7 +37,7 @@ struct TrainCommand: ParsableCommand {
         do {
             dataset = try FashionMNIST.load(directory: data, allowDownload: !offline)
         } catch {
-            printError("error: \(error)")
+            printError("Error: \(error)")
             throw ExitCode(.data)
         }
         BLAS.setThreads(config.threads)
