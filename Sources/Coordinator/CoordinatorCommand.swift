@@ -203,8 +203,7 @@ struct KeyOptions: ParsableArguments {
     func security() throws -> CoordinatorServer.Security? {
         guard let key, let authorized else { return nil }
         let certificate: CurveCertificate
-        do { certificate = try CurveCertificate.read(key) } catch { throw refusal("--key \(error)") }
-        guard certificate.secretKey != nil else { throw refusal("--key \(key) holds no secret key: give the .key_secret file") }
+        do { certificate = try CurveCertificate.readSecret(key) } catch { throw refusal("--key \(error)") }
         return CoordinatorServer.Security(certificate: certificate, authorized: authorized)
     }
 }

@@ -89,9 +89,8 @@ struct ConnectCommand: ParsableCommand {
         options.simulateEpochSeconds = simulateEpochSeconds
         if let key, let serverKey {
             let own: CurveCertificate, server: CurveCertificate
-            do { own = try CurveCertificate.read(key) } catch { throw refusal("--key \(error)") }
+            do { own = try CurveCertificate.readSecret(key) } catch { throw refusal("--key \(error)") }
             do { server = try CurveCertificate.read(serverKey) } catch { throw refusal("--server-key \(error)") }
-            guard own.secretKey != nil else { throw refusal("--key \(key) holds no secret key: give the .key_secret file") }
             options.curve = (own, server.publicKey)
         }
         let status = try SweepWorker(options).run()

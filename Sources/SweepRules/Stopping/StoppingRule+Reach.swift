@@ -20,17 +20,18 @@ extension StoppingRule {
     /// first bracket past every trial's end, silently stops nothing (wandb#1975): a sweep file
     /// that asks for early stopping should hear when it will get none.
     public func idleReason(longestTrial: Int, trials: Int) -> String? {
-        if case .median(let m) = self, trials <= max(m.nStartupTrials, 1) {
-            return "median waits for \(max(m.nStartupTrials, 1)) finished trial(s) before it judges any, and the sweep has \(trials): it will stop nothing; lower n_startup_trials"
+        if case .median(let m) = self, case let startup = max(m.nStartupTrials, 1), trials <= startup {
+            return "median waits for \(startup) finished trial(s) before it judges any, and the sweep has \(trials): it will stop nothing; lower n_startup_trials"
         }
         let first = firstStop
         guard first >= longestTrial else { return nil }
         let when = first == .max ? "has no epoch to judge at" : "can stop a trial at epoch \(first) at the earliest"
-        return "\(typeName) \(when), and no trial trains more than \(longestTrial) epoch(s): it will stop nothing; \(Self.fix(self))"
+        return "\(typeName) \(when), and no trial trains more than \(longestTrial) epoch(s): it will stop nothing; \(remedy)"
     }
 
-    private static func fix(_ rule: StoppingRule) -> String {
-        switch rule {
+    /// The keys to change so that the rule can act earlier.
+    private var remedy: String {
+        switch self {
         case .hyperband(let h): h.maxIter != nil && h.s != nil ? "lower max_iter or raise s" : "lower min_iter"
         case .asha: "lower grace_period or max_t"
         case .median: "lower n_warmup_steps"

@@ -102,6 +102,14 @@ public struct CurveCertificate: Equatable, Sendable {
         }
     }
 
+    /// Reads a secret certificate (`NAME.key_secret`), the one a coordinator serves with and a
+    /// worker connects with; a public one in its place is refused naming the file.
+    public static func readSecret(_ path: String) throws(CertificateError) -> CurveCertificate {
+        let certificate = try read(path)
+        guard certificate.secretKey != nil else { throw .publicOnly(file: path) }
+        return certificate
+    }
+
     /// Reads a certificate file: `public-key` and, if present, `secret-key` of its `curve`
     /// section. Errors name the file and line.
     public static func read(_ path: String) throws(CertificateError) -> CurveCertificate {
@@ -136,6 +144,8 @@ public enum CertificateError: Error, Equatable, CustomStringConvertible {
     case badKey(file: String?, field: String)
     case noPublicKey(file: String)
     case noSecretKey(file: String)
+    /// A public certificate given where the secret one is needed (`readSecret`).
+    case publicOnly(file: String)
 
     public var description: String {
         switch self {
@@ -145,6 +155,7 @@ public enum CertificateError: Error, Equatable, CustomStringConvertible {
         case .badKey(let file, let field): return "\(file.map { "\($0): " } ?? "")\(field) is not 40 characters of Z85"
         case .noPublicKey(let file): return "\(file): no curve public-key"
         case .noSecretKey(let file): return "\(file): no curve secret-key (a public certificate cannot serve or connect)"
+        case .publicOnly(let file): return "\(file) holds no secret key: give the .key_secret file"
         }
     }
 }
